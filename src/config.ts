@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection URL')
+    .optional(),
+  KLUG_DATA_DIR: z.string().min(1).default('./data'),
+  KLUG_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  KLUG_AUTH_MODE: z.enum(['all', 'write', 'disabled']).default('all'),
+  KLUG_ALLOW_SIGNUP: booleanFromEnv.default(true),
+  KLUG_IMPORT_UPLOAD_MAX_MB: z.coerce.number().positive().max(10_240).default(25),
+  KLUG_INTROSPECTION: booleanFromEnv.optional(),
+  KLUG_GRAPHIQL: booleanFromEnv.optional(),
+  KLUG_TRUST_PROXY: booleanFromEnv.default(false),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type AuthMode = 'all' | 'write' | 'disabled';
+
+export interface LoginThrottleSettings {
+  /** failures within the window after which every answer is delayed */
+  slowAfter: number;
+  /** failures within the window after which the key is locked */
+  lockAfter: number;
+  windowMs: number;
+  lockMs: number;
+  /** first delay; doubles with each further failure, capped at maxDelayMs */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** a client address gets this many times the per-account thresholds (households share one) */
+  addressFactor: number;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  dataDir: string;
+  secretKey: string;
+  authMode: AuthMode;
+  allowSignUp: boolean;
+  uploadMaxBytes: number;
+  introspection: boolean;
+  graphiql: boolean;
+  trustProxy: boolean;
+  redisUrl: string | undefined;
+  logLevel: string;
+  sessionTtlMs: number;
+  loginThrottle: LoginThrottleSettings;
+  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxPageSize: number };
+  shutdownTimeoutMs: number;
+}
+
+export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits'>> & {
+  loginThrottle?: Partial<LoginThrottleSettings>;
+  limits?: Partial<Config['limits']>;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_KEY_FILE = 'secret.key';
+
+/** Parses every setting once; all problems are reported together. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.KLUG_DATA_DIR);
+  const production = e.NODE_ENV === 'production';
+  const database: Config['database'] = e.DATABASE_URL
+    ? { kind: 'postgres', url: e.DATABASE_URL }
+    : { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
+
+  const base: Config = {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    database,
+    dataDir,
+    secretKey: overrides.secretKey ?? resolveSecretKey(e.KLUG_SECRET_KEY, database.kind, dataDir),
+    authMode: e.KLUG_AUTH_MODE,
+    allowSignUp: e.KLUG_ALLOW_SIGNUP,
+    uploadMaxBytes: Math.floor(e.KLUG_IMPORT_UPLOAD_MAX_MB * 1024 * 1024),
+    introspection: e.KLUG_INTROSPECTION ?? !production,
+    graphiql: e.KLUG_GRAPHIQL ?? !production,
+    trustProxy: e.KLUG_TRUST_PROXY,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    sessionTtlMs: 30 * 24 * 3600 * 1000,
+    loginThrottle: {
+      slowAfter: 5,
+      lockAfter: 10,
+      windowMs: 15 * 60 * 1000,
+      lockMs: 15 * 60 * 1000,
+      baseDelayMs: 250,
+      maxDelayMs: 4000,
+      addressFactor: 3,
+    },
+    limits: { maxDepth: 12, maxAliases: 20, maxTokens: 4000, maxCost: 20000, maxPageSize: 100 },
+    shutdownTimeoutMs: 10_000,
+  };
+  const { loginThrottle, limits, ...rest } = overrides;
+  return {
+    ...base,
+    ...rest,
+    loginThrottle: { ...base.loginThrottle, ...loginThrottle },
+    limits: { ...base.limits, ...limits },
+  };
+}
+
+/**
+ * Embedded mode keeps a generated key beside its database so `npm start` needs no setup;
+ * a shared PostgreSQL must be given the key, or replicas would each invent their own.
+ */
+function resolveSecretKey(fromEnv: string | undefined, databaseKind: 'postgres' | 'pglite', dataDir: string): string {
+  if (fromEnv) return fromEnv;
+  if (databaseKind === 'postgres') {
+    throw new ConfigError(['KLUG_SECRET_KEY: required when DATABASE_URL is set (e.g. `openssl rand -hex 32`)']);
+  }
+  const file = join(dataDir, SECRET_KEY_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { Config } from '../config.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir } from './data-dir-lock.js';
+
+/** Plain SQL on the same database Prisma uses: for the migrator, health checks and set-based bulk writes. */
+export interface RawSql {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs a multi-statement script (a migration) without parameters. */
+  exec(script: string): Promise<void>;
+  /** Runs `work` on one connection, so session-level state such as advisory locks holds throughout. */
+  withConnection<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
+}
+
+export interface Database {
+  kind: 'postgres' | 'pglite';
+  prisma: PrismaClient;
+  sql: RawSql;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config['database']): Promise<Database> {
+  return config.kind === 'postgres' ? openPostgres(config.url) : openPglite(config.dataDir);
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', () => undefined); // an idle client's broken connection is replaced on next use
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const onClient = (client: pg.PoolClient): RawSql => ({
+    query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+    exec: async (script) => void (await client.query(script)),
+    withConnection: (work) => work(onClient(client)),
+  });
+  const sql: RawSql = {
+    query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
+    exec: async (script) => void (await pool.query(script)),
+    withConnection: async (work) => {
+      const client = await pool.connect();
+      try {
+        return await work(onClient(client));
+      } finally {
+        client.release();
+      }
+    },
+  };
+  return {
+    kind: 'postgres',
+    prisma,
+    sql,
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
+  const pglite = await PGlite.create(dataDir).catch((error: unknown) => {
+    unlock();
+    throw error;
+  });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const sql: RawSql = {
+    query: async (text, params) => (await pglite.query(text, params as unknown[])).rows as never[],
+    exec: async (script) => void (await pglite.exec(script)),
+    withConnection: (work) => work(sql),
+  };
+  return {
+    kind: 'pglite',
+    prisma,
+    sql,
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+      unlock();
+    },
+  };
+}

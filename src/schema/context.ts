@@ -1,0 +1,24 @@
+import type { PubSub } from '@graphql-yoga/subscription';
+import type { Config } from '../config.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+import type { Events } from '../services/events.js';
+import type { Services } from '../services/index.js';
+import type { ClientInfo } from '../services/accounts/accounts.js';
+import type { Viewer } from '../services/viewer.js';
+
+/** What every resolver receives, built once per HTTP request or WebSocket operation. */
+export interface Context {
+  requestId: string;
+  log: Logger;
+  config: Config;
+  prisma: PrismaClient;
+  services: Services;
+  pubsub: PubSub<Events>;
+  viewer: Viewer | null;
+  /** a bearer token was sent but is unknown, expired or revoked */
+  credentialsRejected: boolean;
+  client: ClientInfo;
+  /** Session cookie handling; a no-op over WebSocket, where clients keep the token themselves. */
+  sessionCookie: { set(token: string, expiresAt: Date): Promise<void>; clear(): Promise<void> };
+}

@@ -1,0 +1,7 @@
+import { GraphQLUpload } from 'graphql-upload-minimal';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { builder } from './builder.js';
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('Upload', GraphQLUpload);

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useCookies } from '@whatwg-node/server-plugin-cookies';
+import { createYoga, maskError } from 'graphql-yoga';
+import type { Config } from '../config.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { migrate, pendingMigrations, readMigrations } from '../db/migrator.js';
+import { createLogger, type Logger } from '../logger.js';
+import { requestContext } from '../request-context.js';
+import type { Context } from '../schema/context.js';
+import { schema } from '../schema/index.js';
+import { createEventBus } from '../services/events.js';
+import { createServices, type Services } from '../services/index.js';
+import { createContextFactory, type TransportContext } from './context.js';
+import { clientAddress, incomingRequestId, sendGraphQLError, sendJson } from './http.js';
+import { CSRF_HEADERS, isMultipart, MultipartError, parseMultipart } from './multipart.js';
+import { protectionPlugins } from './plugins/protection.js';
+import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
+import { attachWebSocket } from './websocket.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface App {
+  url: string;
+  port: number;
+  db: Database;
+  services: Services;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Starts the whole server: database, migrations, services, HTTP and WebSocket. `stop()` drains and closes. */
+export async function startApp(config: Config, log: Logger = createLogger(config.logLevel)): Promise<App> {
+  const db = await openDatabase(config.database);
+  const migrations = await readMigrations();
+  const applied = await migrate(db.sql, migrations).catch(async (error: unknown) => {
+    await db.close();
+    throw error;
+  });
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+  const events = createEventBus(config.redisUrl);
+  const services = createServices(db.prisma, config, events);
+  const owner = config.authMode === 'disabled' ? await services.accounts.ensureOwner() : null;
+  const buildContext = createContextFactory({ config, prisma: db.prisma, services, pubsub: events.pubsub, log, owner });
+
+  const yoga = createYoga<TransportContext, Context>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Klug' } : false,
+    landingPage: false,
+    batching: false,
+    multipart: false, // parsed by graphql-upload-minimal first, so uploads stay streams
+    logging: log,
+    maskedErrors: {
+      maskError: (error, message) => {
+        const masked = maskError(error, message, false);
+        if (masked !== error) log.error({ err: error }, 'unexpected error');
+        return masked;
+      },
+    },
+    context: (initial) => buildContext(initial),
+    plugins: [
+      useCookies(),
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      ...protectionPlugins(config),
+      useReadOnlyTokens(),
+    ],
+  });
+
+  let draining = false;
+  const ready = async (): Promise<{ ok: boolean; reason?: string }> => {
+    if (draining) return { ok: false, reason: 'shutting down' };
+    try {
+      const pending = await pendingMigrations(db.sql, migrations);
+      return pending.length ? { ok: false, reason: `migrations pending: ${pending.join(', ')}` } : { ok: true };
+    } catch {
+      return { ok: false, reason: 'database unreachable' };
+    }
+  };
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, transport: TransportContext) => {
+    if (req.method === 'POST' && isMultipart(req)) {
+      try {
+        (req as IncomingMessage & { body?: unknown }).body = await parseMultipart(req, res, config.uploadMaxBytes);
+      } catch (error) {
+        if (!(error instanceof MultipartError)) throw error;
+        return sendGraphQLError(res, error.status, error.message, error.code);
+      }
+    }
+    await yoga(req, res, transport);
+  };
+
+  const server = createServer((req, res) => {
+    const requestId = incomingRequestId(req) ?? randomUUID();
+    res.setHeader('x-request-id', requestId);
+    requestContext.run({ requestId }, async () => {
+      const path = new URL(req.url ?? '/', 'http://local').pathname;
+      try {
+        if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+        if (path === '/ready') {
+          const state = await ready();
+          return sendJson(res, state.ok ? 200 : 503, { status: state.ok ? 'ready' : 'unavailable', reason: state.reason });
+        }
+        if (path === GRAPHQL_PATH) {
+          return await handleGraphQL(req, res, { clientAddress: clientAddress(req, config.trustProxy) });
+        }
+        sendJson(res, 404, { error: 'not found' });
+      } catch (error) {
+        log.error({ err: error }, 'request failed');
+        if (!res.headersSent) sendGraphQLError(res, 500, 'Unexpected error.', 'INTERNAL_SERVER_ERROR');
+        else res.destroy();
+      }
+    });
+  });
+
+  const ws = attachWebSocket({ server, yoga, path: GRAPHQL_PATH, services, config, log });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}${GRAPHQL_PATH}`;
+
+  const stop = async () => {
+    if (draining) return;
+    draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await ws.close();
+    const forced = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+    await closed;
+    clearTimeout(forced);
+    await events.close();
+    await db.close();
+  };
+
+  return { url, port, db, services, log, stop };
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { PubSub } from '@graphql-yoga/subscription';
+import type { Config } from '../config.js';
+import type { PrismaClient, User } from '../generated/prisma/client.js';
+import type { Logger } from '../logger.js';
+import { requestContext } from '../request-context.js';
+import type { Context } from '../schema/context.js';
+import type { Events } from '../services/events.js';
+import type { Services } from '../services/index.js';
+import type { Viewer } from '../services/viewer.js';
+
+export const SESSION_COOKIE = 'klug_session';
+
+/** What the HTTP or WebSocket door hands to Yoga's context factory. */
+export interface TransportContext {
+  request?: Request;
+  /** WebSocket only: the `connection_init` payload */
+  connectionParams?: Record<string, unknown>;
+  clientAddress: string;
+}
+
+export interface ContextDeps {
+  config: Config;
+  prisma: PrismaClient;
+  services: Services;
+  pubsub: PubSub<Events>;
+  log: Logger;
+  /** the built-in owner, present only when KLUG_AUTH_MODE=disabled */
+  owner: User | null;
+}
+
+export function createContextFactory(deps: ContextDeps) {
+  const noCookies: Context['sessionCookie'] = { set: async () => undefined, clear: async () => undefined };
+
+  return async (transport: TransportContext): Promise<Context> => {
+    const { request } = transport;
+    const { viewer, credentialsRejected } = await resolveViewer(deps, transport);
+    return {
+      requestId: requestContext.getStore()?.requestId ?? randomUUID(),
+      log: deps.log,
+      config: deps.config,
+      prisma: deps.prisma,
+      services: deps.services,
+      pubsub: deps.pubsub,
+      viewer,
+      credentialsRejected,
+      client: { address: transport.clientAddress },
+      sessionCookie: request?.cookieStore ? cookieHandle(request) : noCookies,
+    };
+  };
+}
+
+async function resolveViewer(
+  deps: ContextDeps,
+  transport: TransportContext,
+): Promise<{ viewer: Viewer | null; credentialsRejected: boolean }> {
+  if (deps.owner) {
+    return { viewer: { user: deps.owner, scope: 'WRITE', via: 'owner', credentialId: null }, credentialsRejected: false };
+  }
+  const bearer = bearerToken(transport);
+  if (bearer) {
+    const viewer = await deps.services.accounts.authenticate(bearer);
+    return { viewer, credentialsRejected: viewer === null };
+  }
+  const cookie = await transport.request?.cookieStore?.get(SESSION_COOKIE);
+  // a stale cookie is simply ignored: the person is anonymous and may log in again
+  const viewer = cookie?.value ? await deps.services.accounts.authenticate(cookie.value) : null;
+  return { viewer, credentialsRejected: false };
+}
+
+export function bearerToken(transport: Pick<TransportContext, 'request' | 'connectionParams'>): string | null {
+  const raw =
+    transport.request?.headers.get('authorization') ??
+    (transport.connectionParams?.authorization as string | undefined) ??
+    (transport.connectionParams?.Authorization as string | undefined);
+  if (typeof raw !== 'string') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(raw.trim());
+  return match ? match[1]! : raw.trim() || null;
+}
+
+function cookieHandle(request: Request): Context['sessionCookie'] {
+  const secure = new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
+  return {
+    set: (token, expiresAt) =>
+      request.cookieStore!.set({
+        name: SESSION_COOKIE,
+        value: token,
+        expires: expiresAt,
+        domain: null,
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+      }),
+    clear: () => request.cookieStore!.delete(SESSION_COOKIE),
+  };
+}

@@ -1,0 +1,20 @@
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import type { Plugin } from 'graphql-yoga';
+import type { Config } from '../../config.js';
+
+/** Depth, alias, token and cost limits for every operation; introspection and suggestions as configured. */
+export function protectionPlugins(config: Config): Plugin[] {
+  const { maxDepth, maxAliases, maxTokens, maxCost } = config.limits;
+  const armor = new EnvelopArmor({
+    maxDepth: { n: maxDepth, ignoreIntrospection: true },
+    maxAliases: { n: maxAliases },
+    maxTokens: { n: maxTokens },
+    maxDirectives: { n: 20 },
+    costLimit: { maxCost, ignoreIntrospection: true },
+    blockFieldSuggestion: { enabled: !config.introspection },
+  });
+  const plugins = armor.protect().plugins as Plugin[];
+  if (!config.introspection) plugins.push(useDisableIntrospection());
+  return plugins;
+}

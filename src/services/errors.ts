@@ -1,0 +1,57 @@
+/**
+ * Expected failures, thrown by services and returned to clients as typed results.
+ * `path` names the input field at fault, when there is one.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  constructor(
+    message: string,
+    readonly path: string[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'VALIDATION_FAILED';
+}
+
+export class NotFoundError extends DomainError {
+  readonly code = 'NOT_FOUND';
+}
+
+export class ConflictError extends DomainError {
+  readonly code = 'CONFLICT';
+}
+
+export class InvalidCredentialsError extends DomainError {
+  readonly code = 'INVALID_CREDENTIALS';
+  constructor() {
+    super('Email or password is incorrect');
+  }
+}
+
+export class TooManyAttemptsError extends DomainError {
+  readonly code = 'TOO_MANY_ATTEMPTS';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many failed log-ins; try again in ${retryAfterSeconds} seconds`);
+  }
+}
+
+export class SignUpClosedError extends DomainError {
+  readonly code = 'SIGN_UP_CLOSED';
+  constructor() {
+    super('This server does not accept new accounts');
+  }
+}
+
+export class UploadTooLargeError extends DomainError {
+  readonly code = 'UPLOAD_TOO_LARGE';
+  constructor(
+    readonly maxBytes: number,
+    path: string[] = [],
+  ) {
+    super(`The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`, path);
+  }
+}
