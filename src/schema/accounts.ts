@@ -13,6 +13,7 @@ import {
 import type { User } from '../generated/prisma/client.js';
 
 export const UserType = builder.prismaNode('User', {
+  nullable: true,
   id: { field: 'id' },
   // a person can load only themselves through `node`
   findUnique: (id, ctx) => ({ id: ctx.viewer?.user.id === id ? id : NO_MATCH }),
@@ -30,6 +31,7 @@ export const UserType = builder.prismaNode('User', {
 });
 
 export const ApiTokenType = builder.prismaNode('ApiToken', {
+  nullable: true,
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ctx.viewer?.user.id ?? NO_MATCH }),
   fields: (t) => ({
