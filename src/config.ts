@@ -84,9 +84,12 @@ const SECRET_KEY_FILE = 'secret.key';
 /** Parses every setting once; all problems are reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  // a shared PostgreSQL needs one key for every replica; only embedded mode may invent its own
+  if (env.DATABASE_URL && !env.KLUG_SECRET_KEY && !overrides.secretKey) {
+    problems.push('KLUG_SECRET_KEY: required when DATABASE_URL is set (e.g. `openssl rand -hex 32`)');
   }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = resolve(e.KLUG_DATA_DIR);
   const production = e.NODE_ENV === 'production';
@@ -100,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     port: e.PORT,
     database,
     dataDir,
-    secretKey: overrides.secretKey ?? resolveSecretKey(e.KLUG_SECRET_KEY, database.kind, dataDir),
+    secretKey: overrides.secretKey ?? e.KLUG_SECRET_KEY ?? keptSecretKey(dataDir),
     authMode: e.KLUG_AUTH_MODE,
     allowSignUp: e.KLUG_ALLOW_SIGNUP,
     uploadMaxBytes: Math.floor(e.KLUG_IMPORT_UPLOAD_MAX_MB * 1024 * 1024),
@@ -131,17 +134,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   };
 }
 
-/**
- * Embedded mode keeps a generated key beside its database so `npm start` needs no setup;
- * a shared PostgreSQL must be given the key, or replicas would each invent their own.
- */
-function resolveSecretKey(fromEnv: string | undefined, databaseKind: 'postgres' | 'pglite', dataDir: string): string {
-  if (fromEnv) return fromEnv;
-  if (databaseKind === 'postgres') {
-    throw new ConfigError(['KLUG_SECRET_KEY: required when DATABASE_URL is set (e.g. `openssl rand -hex 32`)']);
-  }
+/** Embedded mode keeps a generated key beside its database, so `npm start` needs no setup. */
+function keptSecretKey(dataDir: string): string {
   const file = join(dataDir, SECRET_KEY_FILE);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length < 32) throw new ConfigError([`${file}: the kept secret key is shorter than 32 characters`]);
+    return kept;
+  }
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32).toString('hex');
   writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
