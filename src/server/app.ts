@@ -128,10 +128,13 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     if (draining) return;
     draining = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // keep-alive sockets turn idle as their last responses finish; close them as they do
+    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
     server.closeIdleConnections();
     await ws.close();
     const forced = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
     await closed;
+    clearInterval(sweeper);
     clearTimeout(forced);
     await events.close();
     await db.close();

@@ -1,0 +1,11 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+
+/** A GraphQL multipart request (the upload spec) with one file bound to `variables.file`. */
+export function uploadForm<T, V>(document: TypedDocumentNode<T, V>, file: { name: string; content: Buffer | string }): FormData {
+  const form = new FormData();
+  form.append('operations', JSON.stringify({ query: print(document), variables: { file: null } }));
+  form.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  form.append('0', new Blob([file.content]), file.name);
+  return form;
+}
