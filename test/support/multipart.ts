@@ -6,6 +6,7 @@ export function uploadForm<T, V>(document: TypedDocumentNode<T, V>, file: { name
   const form = new FormData();
   form.append('operations', JSON.stringify({ query: print(document), variables: { file: null } }));
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-  form.append('0', new Blob([file.content]), file.name);
+  const bytes = typeof file.content === 'string' ? file.content : new Uint8Array(file.content);
+  form.append('0', new Blob([bytes]), file.name);
   return form;
 }
