@@ -23,6 +23,7 @@ const envSchema = z.object({
   KLUG_INTROSPECTION: booleanFromEnv.optional(),
   KLUG_GRAPHIQL: booleanFromEnv.optional(),
   KLUG_TRUST_PROXY: booleanFromEnv.default(false),
+  KLUG_PUBLIC_URL: z.string().url('must be a URL such as https://klug.example.com').optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
@@ -59,6 +60,8 @@ export interface Config {
   introspection: boolean;
   graphiql: boolean;
   trustProxy: boolean;
+  /** the address people reach Klug at, for links it hands out; else taken from each request */
+  publicUrl: string | undefined;
   redisUrl: string | undefined;
   logLevel: string;
   sessionTtlMs: number;
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     introspection: e.KLUG_INTROSPECTION ?? !production,
     graphiql: e.KLUG_GRAPHIQL ?? !production,
     trustProxy: e.KLUG_TRUST_PROXY,
+    publicUrl: e.KLUG_PUBLIC_URL?.replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: 30 * 24 * 3600 * 1000,

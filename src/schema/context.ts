@@ -19,6 +19,8 @@ export interface Context {
   /** a bearer token was sent but is unknown, expired or revoked */
   credentialsRejected: boolean;
   client: ClientInfo;
+  /** scheme, host and port clients reach this server at (KLUG_PUBLIC_URL, else the request's own) */
+  publicOrigin: string;
   /** Session cookie handling; a no-op over WebSocket, where clients keep the token themselves. */
   sessionCookie: { set(token: string, expiresAt: Date): Promise<void>; clear(): Promise<void> };
 }

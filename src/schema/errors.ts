@@ -60,3 +60,10 @@ export function resultUnion<T extends object>(name: string, success: ObjectRef<B
 }
 
 type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
+
+const DeleteSuccess = builder.objectRef<{ deletedId: string }>('DeleteSuccess').implement({
+  fields: (t) => ({ deletedId: t.exposeID('deletedId') }),
+});
+
+/** The result of every delete mutation. */
+export const DeleteResult = resultUnion('DeleteResult', DeleteSuccess, [NotFoundError]);

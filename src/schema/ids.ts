@@ -9,12 +9,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const asUuid = (id: string): string => (UUID.test(id) ? id : NO_MATCH);
 
 /** Decodes a global ID of the expected type; anything else is simply not found, never an exception. */
-export function decodeId(globalId: string, typename: string, field = 'id'): string {
+export function decodeId(globalId: string, typename: string | string[], field = 'id'): string {
+  const accepted = Array.isArray(typename) ? typename : [typename];
   try {
     const decoded = decodeGlobalID(globalId);
-    if (decoded.typename === typename && UUID.test(decoded.id)) return decoded.id;
+    if (accepted.includes(decoded.typename) && UUID.test(decoded.id)) return decoded.id;
   } catch {
     // fall through: a malformed id names nothing
   }
-  throw new NotFoundError(`No ${typename} with this id`, [field]);
+  throw new NotFoundError(`No ${accepted[0]} with this id`, [field]);
 }
+
+/** Shows are Media too: either global id names the same row. */
+export const MEDIA_TYPENAMES = ['Media', 'Show'];

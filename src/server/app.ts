@@ -14,11 +14,15 @@ import { schema } from '../schema/index.js';
 import { createEventBus } from '../services/events.js';
 import { createServices, type Services } from '../services/index.js';
 import { createContextFactory, type TransportContext } from './context.js';
-import { clientAddress, incomingRequestId, sendGraphQLError, sendJson } from './http.js';
+import { clientAddress, incomingRequestId, requestOrigin, sendGraphQLError, sendJson } from './http.js';
 import { CSRF_HEADERS, isMultipart, MultipartError, parseMultipart } from './multipart.js';
 import { protectionPlugins } from './plugins/protection.js';
 import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
 import { attachWebSocket } from './websocket.js';
+import { domainErrorOf } from './domain-errors.js';
+import { sharedSummary } from './share-route.js';
+import { purgeExpired } from '../jobs/purge-expired.js';
+import { Scheduler } from '../jobs/scheduler.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -28,6 +32,7 @@ export interface App {
   db: Database;
   services: Services;
   log: Logger;
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -56,6 +61,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     logging: log,
     maskedErrors: {
       maskError: (error, message) => {
+        const domain = domainErrorOf(error);
+        if (domain) return domain;
         const masked = maskError(error, message, false);
         if (masked !== error) log.error({ err: error }, 'unexpected error');
         return masked;
@@ -104,8 +111,16 @@ export async function startApp(config: Config, log: Logger = createLogger(config
           const state = await ready();
           return sendJson(res, state.ok ? 200 : 503, { status: state.ok ? 'ready' : 'unavailable', reason: state.reason });
         }
+        const share = /^\/share\/([\w-]+)$/.exec(path);
+        if (share && req.method === 'GET') {
+          const summary = await sharedSummary(share[1]!, services, db.prisma);
+          return summary ? sendJson(res, 200, summary) : sendJson(res, 404, { error: 'this link does not exist or has expired' });
+        }
         if (path === GRAPHQL_PATH) {
-          return await handleGraphQL(req, res, { clientAddress: clientAddress(req, config.trustProxy) });
+          return await handleGraphQL(req, res, {
+            clientAddress: clientAddress(req, config.trustProxy),
+            origin: requestOrigin(req, config.trustProxy),
+          });
         }
         sendJson(res, 404, { error: 'not found' });
       } catch (error) {
@@ -117,16 +132,23 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   });
 
   const ws = attachWebSocket({ server, yoga, path: GRAPHQL_PATH, services, config, log });
+  const scheduler = new Scheduler(
+    [{ name: 'purge-expired', schedule: '17 3 * * *', run: () => purgeExpired(db.prisma, services) }],
+    db.sql,
+    log,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}${GRAPHQL_PATH}`;
+  scheduler.start();
 
   const stop = async () => {
     if (draining) return;
     draining = true;
+    await scheduler.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // keep-alive sockets turn idle as their last responses finish; close them as they do
     const sweeper = setInterval(() => server.closeIdleConnections(), 100);
@@ -140,5 +162,5 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     await db.close();
   };
 
-  return { url, port, db, services, log, stop };
+  return { url, port, db, services, log, scheduler, stop };
 }

@@ -17,6 +17,8 @@ export interface TransportContext {
   /** WebSocket only: the `connection_init` payload */
   connectionParams?: Record<string, unknown>;
   clientAddress: string;
+  /** the origin the request came to, e.g. http://localhost:4000 */
+  origin: string;
 }
 
 export interface ContextDeps {
@@ -45,6 +47,7 @@ export function createContextFactory(deps: ContextDeps) {
       viewer,
       credentialsRejected,
       client: { address: transport.clientAddress },
+      publicOrigin: deps.config.publicUrl ?? transport.origin,
       sessionCookie: request?.cookieStore ? cookieHandle(request) : noCookies,
     };
   };

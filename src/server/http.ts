@@ -23,3 +23,10 @@ export function incomingRequestId(req: IncomingMessage): string | null {
   const value = req.headers['x-request-id'];
   return typeof value === 'string' && REQUEST_ID.test(value) ? value : null;
 }
+
+/** Where the client reached us: the Host header (and a trusted proxy's scheme), for links we hand out. */
+export function requestOrigin(req: IncomingMessage, trustProxy: boolean): string {
+  const forwardedProto = req.headers['x-forwarded-proto'];
+  const proto = trustProxy && typeof forwardedProto === 'string' ? forwardedProto.split(',')[0]!.trim() : 'http';
+  return `${proto}://${req.headers.host ?? 'localhost'}`;
+}

@@ -10,7 +10,7 @@ import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
 import type { Services } from '../services/index.js';
 import { bearerToken, type TransportContext } from './context.js';
-import { clientAddress } from './http.js';
+import { clientAddress, requestOrigin } from './http.js';
 
 type OperationResult = ReturnType<typeof execute>;
 interface Enveloped {
@@ -49,6 +49,7 @@ export function attachWebSocket(options: {
           const transport: TransportContext = {
             connectionParams: ctx.connectionParams,
             clientAddress: clientAddress(ctx.extra.request, config.trustProxy),
+            origin: requestOrigin(ctx.extra.request, config.trustProxy),
           };
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
             ...transport,

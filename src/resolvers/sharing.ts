@@ -1,0 +1,88 @@
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import { builder } from '../schema/builder.js';
+import { toConnection } from '../schema/connections.js';
+import { NotFoundError, ValidationError } from '../services/errors.js';
+import { resultUnion } from '../schema/errors.js';
+import { decodeId, MEDIA_TYPENAMES } from '../schema/ids.js';
+import { WatchEventConnection } from '../schema/library.js';
+import { WatchEventFilter, WatchEventOrderEnum } from '../schema/library-inputs.js';
+import { CreateShareLinkSuccess, SharedHistoryType } from '../schema/sharing.js';
+import { StatsBucketEnum, WatchStatsType } from '../schema/stats.js';
+import { watchStats } from '../services/library/stats.js';
+import { requireViewer } from './viewer.js';
+
+SharedHistoryType.implement({
+  fields: (t) => ({
+    displayName: t.exposeString('displayName', { nullable: true }),
+    watchStats: t.field({
+      type: WatchStatsType,
+      args: {
+        from: t.arg({ type: 'DateTime' }),
+        to: t.arg({ type: 'DateTime' }),
+        bucket: t.arg({ type: StatsBucketEnum }),
+      },
+      resolve: (shared, args, ctx) => watchStats(ctx.prisma, shared.userId, args),
+    }),
+    watchEvents: t.field({
+      type: WatchEventConnection,
+      args: {
+        ...t.arg.connectionArgs(),
+        filter: t.arg({ type: WatchEventFilter }),
+        orderBy: t.arg({ type: WatchEventOrderEnum, defaultValue: 'WATCHED_AT_DESC' }),
+      },
+      resolve: async (shared, args, ctx, info) => {
+        const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'WatchEvent' });
+        const mediaId = args.filter?.mediaId == null ? null : decodeId(String(args.filter.mediaId), MEDIA_TYPENAMES, 'filter.mediaId');
+        const filter = { ...args.filter, mediaId };
+        return toConnection(await ctx.services.watchEvents.list(shared.userId, filter, args.orderBy ?? 'WATCHED_AT_DESC', args, query));
+      },
+    }),
+  }),
+});
+
+builder.queryField('sharedHistory', (t) =>
+  t.field({
+    type: SharedHistoryType,
+    nullable: true,
+    skipTypeScopes: true,
+    description: "anyone with a share link's token may read that person's history and stats; null when the link is gone",
+    args: { token: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.services.shareLinks.resolve(args.token),
+  }),
+);
+
+builder.prismaObjectField('User', 'shareLinks', (t) =>
+  t.relatedConnection('shareLinks', { cursor: 'id', query: { where: { revokedAt: null }, orderBy: { id: 'desc' } } }),
+);
+
+const CreateShareLinkResult = resultUnion('CreateShareLinkResult', CreateShareLinkSuccess, [ValidationError]);
+
+const RevokeShareLinkSuccess = builder.objectRef<{ id: string }>('RevokeShareLinkSuccess').implement({
+  fields: (t) => ({
+    shareLink: t.prismaField({
+      type: 'ShareLink',
+      resolve: (query, result, _args, ctx) => ctx.prisma.shareLink.findUniqueOrThrow({ ...query, where: { id: result.id } }),
+    }),
+  }),
+});
+const RevokeShareLinkResult = resultUnion('RevokeShareLinkResult', RevokeShareLinkSuccess, [NotFoundError]);
+
+builder.mutationFields((t) => ({
+  createShareLink: t.field({
+    type: CreateShareLinkResult,
+    description: 'a read-only link to your watch history and stats; lives 30 days from its last use unless told otherwise',
+    args: { expiresInDays: t.arg.int() },
+    resolve: async (_root, args, ctx) => {
+      const { link, token } = await ctx.services.shareLinks.create(requireViewer(ctx).user.id, args.expiresInDays);
+      return { link, token, url: `${ctx.publicOrigin}/share/${token}` };
+    },
+  }),
+  revokeShareLink: t.field({
+    type: RevokeShareLinkResult,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const link = await ctx.services.shareLinks.revoke(requireViewer(ctx).user.id, decodeId(String(args.id), 'ShareLink'));
+      return { id: link.id };
+    },
+  }),
+}));

@@ -1,0 +1,33 @@
+import type { ShareLink } from '../generated/prisma/client.js';
+import { builder } from './builder.js';
+import { asUuid, NO_MATCH } from './ids.js';
+
+export const ShareLinkType = builder.prismaNode('ShareLink', {
+  nullable: true,
+  id: { field: 'id' },
+  findUnique: (id, ctx) => ({ id: asUuid(id), userId: ctx.viewer?.user.id ?? NO_MATCH }),
+  fields: (t) => ({
+    prefix: t.exposeString('prefix', { description: 'the first characters of the token, to recognise it' }),
+    ttlDays: t.exposeInt('ttlDays', { description: 'the link lives this many days from its last use' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+export const CreateShareLinkSuccess = builder
+  .objectRef<{ link: ShareLink; token: string; url: string }>('CreateShareLinkSuccess')
+  .implement({
+    fields: (t) => ({
+      token: t.exposeString('token', { description: 'shown once; query `sharedHistory(token:)` with it' }),
+      url: t.exposeString('url', { description: 'a read-only JSON summary anyone with the link can open' }),
+      shareLink: t.prismaField({
+        type: 'ShareLink',
+        resolve: (query, result, _args, ctx) => ctx.prisma.shareLink.findUniqueOrThrow({ ...query, where: { id: result.link.id } }),
+      }),
+    }),
+  });
+
+/** The read-only view a share link opens: that person's watch history and stats, nothing else. */
+export const SharedHistoryType = builder.objectRef<{ userId: string; displayName: string | null }>('SharedHistory');

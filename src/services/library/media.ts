@@ -1,0 +1,243 @@
+import { Prisma, type Media, type MediaKind, type PrismaClient } from '../../generated/prisma/client.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import type { Ordering, PageArgs, Paginator } from '../pagination.js';
+import { checkRating } from './ratings.js';
+import { normalizeTitle } from './titles.js';
+import { EXTERNAL_PROVIDERS, externalIdColumn, type ExternalIds, type MediaFilter, type MediaInput } from './types.js';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+type MediaQuery = { select?: Prisma.MediaSelect; include?: Prisma.MediaInclude };
+
+export type MediaOrder = 'TITLE_ASC' | 'TITLE_DESC' | 'YEAR_DESC' | 'YEAR_ASC' | 'ADDED_DESC' | 'ADDED_ASC' | 'RATING_DESC' | 'RATING_ASC';
+
+const ordering = (
+  name: MediaOrder,
+  field: 'title' | 'year' | 'id' | 'rating',
+  direction: 'asc' | 'desc',
+): Ordering<Media> => ({
+  name,
+  field,
+  direction,
+  kind: field === 'title' || field === 'id' ? 'string' : 'number',
+  nullable: field === 'year' || field === 'rating',
+  valueOf: (row) => row[field],
+});
+
+export const MEDIA_ORDERINGS: Record<MediaOrder, Ordering<Media>> = {
+  TITLE_ASC: ordering('TITLE_ASC', 'title', 'asc'),
+  TITLE_DESC: ordering('TITLE_DESC', 'title', 'desc'),
+  YEAR_DESC: ordering('YEAR_DESC', 'year', 'desc'),
+  YEAR_ASC: ordering('YEAR_ASC', 'year', 'asc'),
+  // ids are UUIDv7: their order is the order they were added
+  ADDED_DESC: ordering('ADDED_DESC', 'id', 'desc'),
+  ADDED_ASC: ordering('ADDED_ASC', 'id', 'asc'),
+  RATING_DESC: ordering('RATING_DESC', 'rating', 'desc'),
+  RATING_ASC: ordering('RATING_ASC', 'rating', 'asc'),
+};
+
+const MAX_TITLE = 500;
+
+export class MediaService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly paginator: Paginator,
+  ) {}
+
+  async list(userId: string, filter: MediaFilter, order: MediaOrder, page: PageArgs, query: MediaQuery = {}) {
+    const base = mediaWhere(userId, filter);
+    return this.paginator.page(page, MEDIA_ORDERINGS[order], (where, orderBy, take) =>
+      this.prisma.media.findMany({ ...query, where: { AND: [base, where] }, orderBy, take }) as Promise<Media[]>,
+    );
+  }
+
+  async require(userId: string, id: string, db: Db = this.prisma, field = 'id'): Promise<Media> {
+    const media = await db.media.findFirst({ where: { id, userId } });
+    if (!media) throw new NotFoundError('No media with this id', [field]);
+    return media;
+  }
+
+  async create(userId: string, input: MediaInput, db: Db = this.prisma): Promise<Media> {
+    const data = await this.toData(userId, input, db);
+    return db.media.create({ data: { ...data, userId } as Prisma.MediaUncheckedCreateInput }).catch(conflictOnExternalId);
+  }
+
+  async update(userId: string, id: string, patch: Partial<MediaInput>): Promise<Media> {
+    const current = await this.require(userId, id);
+    const merged: MediaInput = {
+      ...current,
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+      externalIds: { ...externalIdsOf(current), ...patch.externalIds },
+    } as MediaInput;
+    const data = await this.toData(userId, merged, this.prisma);
+    return this.prisma.media.update({ where: { id }, data }).catch(conflictOnExternalId);
+  }
+
+  async delete(userId: string, id: string): Promise<string> {
+    await this.require(userId, id);
+    await this.prisma.media.delete({ where: { id } });
+    return id;
+  }
+
+  async rate(userId: string, id: string, rating: number | null): Promise<Media> {
+    const value = checkRating(rating);
+    await this.require(userId, id, this.prisma, 'mediaId');
+    return this.prisma.media.update({ where: { id }, data: { rating: value, ratedAt: value === null ? null : new Date() } });
+  }
+
+  /** The item `input` describes: by any external id first, then by title, year and kind; created when missing. */
+  async findOrCreate(userId: string, input: MediaInput, db: Db = this.prisma): Promise<Media> {
+    const found = await this.match(userId, input, db);
+    return found ?? this.create(userId, input, db);
+  }
+
+  async match(userId: string, input: MediaInput, db: Db = this.prisma): Promise<Media | null> {
+    const ids = Object.entries(input.externalIds ?? {}).filter(([, v]) => v);
+    if (ids.length > 0) {
+      const byId = await db.media.findFirst({
+        where: { userId, kind: input.kind, OR: ids.map(([provider, value]) => ({ [externalIdColumn(provider as never)]: value })) },
+      });
+      if (byId) return byId;
+    }
+    if (input.kind === 'EPISODE' && input.showId && input.episodeNumber != null) {
+      return db.media.findFirst({
+        where: { userId, kind: 'EPISODE', showId: input.showId, seasonNumber: input.seasonNumber ?? null, episodeNumber: input.episodeNumber },
+      });
+    }
+    return db.media.findFirst({
+      where: {
+        userId,
+        kind: input.kind,
+        normalizedTitle: normalizeTitle(input.title),
+        ...(input.year != null ? { OR: [{ year: input.year }, { year: null }] } : {}),
+        ...(input.kind === 'EPISODE' ? { seasonNumber: input.seasonNumber ?? null, episodeNumber: input.episodeNumber ?? null } : {}),
+      },
+      orderBy: { id: 'asc' },
+    });
+  }
+
+  /**
+   * Folds `duplicateId` into `survivorId`: its events (except those at an instant the survivor already has),
+   * its rating when the survivor has none, its external ids and its episodes move over; then it is deleted.
+   */
+  async merge(userId: string, survivorId: string, duplicateId: string): Promise<Media> {
+    if (survivorId === duplicateId) throw new ValidationError('A media cannot be merged into itself', ['duplicateId']);
+    return this.prisma.$transaction(async (tx) => {
+      const survivor = await this.require(userId, survivorId, tx, 'survivorId');
+      const duplicate = await this.require(userId, duplicateId, tx, 'duplicateId');
+      if (survivor.kind !== duplicate.kind) {
+        throw new ValidationError(`Cannot merge a ${duplicate.kind} into a ${survivor.kind}`, ['duplicateId']);
+      }
+      await tx.$executeRaw`
+        DELETE FROM "WatchEvent" d USING "WatchEvent" s
+        WHERE d."mediaId" = ${duplicateId}::uuid AND s."mediaId" = ${survivorId}::uuid AND s."watchedAt" = d."watchedAt"`;
+      await tx.watchEvent.updateMany({ where: { mediaId: duplicateId }, data: { mediaId: survivorId } });
+      await tx.media.updateMany({ where: { showId: duplicateId }, data: { showId: survivorId } });
+      await tx.media.updateMany({ where: { seasonId: duplicateId }, data: { seasonId: survivorId } });
+      await tx.media.delete({ where: { id: duplicateId } });
+      const filled: Prisma.MediaUncheckedUpdateInput = {};
+      for (const provider of EXTERNAL_PROVIDERS) {
+        const column = externalIdColumn(provider);
+        if (!survivor[column] && duplicate[column]) filled[column] = duplicate[column];
+      }
+      if (survivor.rating === null && duplicate.rating !== null) {
+        filled.rating = duplicate.rating;
+        filled.ratedAt = duplicate.ratedAt;
+      }
+      if (survivor.year === null && duplicate.year !== null) filled.year = duplicate.year;
+      return tx.media.update({ where: { id: survivorId }, data: filled });
+    });
+  }
+
+  private async toData(userId: string, input: MediaInput, db: Db) {
+    const title = input.title?.trim();
+    if (!title) throw new ValidationError('Title is empty', ['title']);
+    if (title.length > MAX_TITLE) throw new ValidationError(`Title is longer than ${MAX_TITLE} characters`, ['title']);
+    if (input.year != null && (input.year < 1870 || input.year > 2100)) {
+      throw new ValidationError('Year must be between 1870 and 2100', ['year']);
+    }
+    for (const field of ['seasonNumber', 'episodeNumber', 'runtimeMinutes'] as const) {
+      const value = input[field];
+      if (value != null && (!Number.isInteger(value) || value < 0 || value > 100_000)) {
+        throw new ValidationError(`${field} must be a whole number from 0`, [field]);
+      }
+    }
+    const parts = await this.showParts(userId, input, db);
+    const externalIds: Record<string, string | null> = {};
+    for (const provider of EXTERNAL_PROVIDERS) {
+      const value = input.externalIds?.[provider]?.trim();
+      externalIds[externalIdColumn(provider)] = value ? value : null;
+    }
+    return {
+      kind: input.kind,
+      title,
+      normalizedTitle: normalizeTitle(title),
+      year: input.year ?? null,
+      ...parts,
+      seasonNumber: input.seasonNumber ?? null,
+      episodeNumber: input.episodeNumber ?? null,
+      ...externalIds,
+      genres: cleanList(input.genres),
+      runtimeMinutes: input.runtimeMinutes ?? null,
+      directors: cleanList(input.directors),
+      cast: cleanList(input.cast),
+      overview: input.overview ?? null,
+      posterUrl: input.posterUrl ?? null,
+      releaseDate: input.releaseDate ?? null,
+    };
+  }
+
+  /** Seasons and episodes hang off their show (and episodes off their season, when it exists). */
+  private async showParts(userId: string, input: MediaInput, db: Db) {
+    const seriesTitle = input.seriesTitle?.trim() || null;
+    const seriesIds = compactIds(input.seriesExternalIds);
+    if (input.kind === 'MOVIE' || input.kind === 'SHOW') {
+      return { showId: null, seasonId: null, seriesTitle: null, seriesIds: Prisma.DbNull };
+    }
+    if (!input.showId) return { showId: null, seasonId: null, seriesTitle, seriesIds: seriesIds ?? Prisma.DbNull };
+    const show = await db.media.findFirst({ where: { id: input.showId, userId, kind: 'SHOW' } });
+    if (!show) throw new NotFoundError('No show with this id', ['showId']);
+    const season =
+      input.kind === 'EPISODE' && input.seasonNumber != null
+        ? await db.media.findFirst({ where: { userId, kind: 'SEASON', showId: show.id, seasonNumber: input.seasonNumber } })
+        : null;
+    return { showId: show.id, seasonId: season?.id ?? null, seriesTitle: seriesTitle ?? show.title, seriesIds: seriesIds ?? Prisma.DbNull };
+  }
+}
+
+export function externalIdsOf(media: Media): ExternalIds {
+  return Object.fromEntries(EXTERNAL_PROVIDERS.map((p) => [p, media[externalIdColumn(p)]]));
+}
+
+export function mediaWhere(userId: string, filter: MediaFilter): Prisma.MediaWhereInput {
+  const search = filter.search?.trim() ? normalizeTitle(filter.search) : null;
+  return {
+    userId,
+    ...(filter.kinds?.length ? { kind: { in: filter.kinds as MediaKind[] } } : {}),
+    ...(search ? { normalizedTitle: { contains: search } } : {}),
+    ...(filter.genre ? { genres: { has: filter.genre } } : {}),
+    ...(filter.yearFrom != null || filter.yearTo != null
+      ? { year: { ...(filter.yearFrom != null ? { gte: filter.yearFrom } : {}), ...(filter.yearTo != null ? { lte: filter.yearTo } : {}) } }
+      : {}),
+    ...(filter.ratingMin != null || filter.ratingMax != null
+      ? { rating: { ...(filter.ratingMin != null ? { gte: filter.ratingMin } : {}), ...(filter.ratingMax != null ? { lte: filter.ratingMax } : {}) } }
+      : {}),
+    ...(filter.watched != null ? { watchEvents: filter.watched ? { some: {} } : { none: {} } } : {}),
+    ...(filter.showId ? { showId: filter.showId } : {}),
+  };
+}
+
+function compactIds(ids: ExternalIds | null | undefined): Record<string, string> | null {
+  const entries = Object.entries(ids ?? {}).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim()));
+  return entries.length ? Object.fromEntries(entries.map(([k, v]) => [k, v.trim()])) : null;
+}
+
+function cleanList(values: string[] | null | undefined): string[] {
+  return [...new Set((values ?? []).map((v) => v.trim()).filter(Boolean))];
+}
+
+function conflictOnExternalId(error: unknown): never {
+  if ((error as { code?: string }).code === 'P2002') {
+    throw new ConflictError('Another item of yours already has this external id', ['externalIds']);
+  }
+  throw error;
+}
