@@ -92,7 +92,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const event = await ctx.services.watchEvents.record(requireViewer(ctx).user.id, {
         ...input,
-        mediaId: decodeMediaId(input.mediaId, 'input.mediaId'),
+        mediaId: decodeMediaId(input.mediaId, 'mediaId'),
         media: input.media ? (toMediaInput(input.media, 'input.media') as ServiceMediaInput) : null,
       });
       return { watchEventId: event.id };

@@ -19,7 +19,7 @@ import { CSRF_HEADERS, isMultipart, MultipartError, parseMultipart } from './mul
 import { protectionPlugins } from './plugins/protection.js';
 import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
 import { attachWebSocket } from './websocket.js';
-import { domainErrorOf } from './domain-errors.js';
+import { domainErrorOf, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { purgeExpired } from '../jobs/purge-expired.js';
 import { Scheduler } from '../jobs/scheduler.js';
@@ -58,15 +58,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     landingPage: false,
     batching: false,
     multipart: false, // parsed by graphql-upload-minimal first, so uploads stay streams
-    logging: log,
+    logging: yogaLogger(log),
     maskedErrors: {
-      maskError: (error, message) => {
-        const domain = domainErrorOf(error);
-        if (domain) return domain;
-        const masked = maskError(error, message, false);
-        if (masked !== error) log.error({ err: error }, 'unexpected error');
-        return masked;
-      },
+      maskError: (error, message) => domainErrorOf(error) ?? maskError(error, message, false),
     },
     context: (initial) => buildContext(initial),
     plugins: [
