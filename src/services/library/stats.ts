@@ -46,11 +46,12 @@ export async function watchStats(
     throw new ValidationError(`That range has more than ${MAX_BUCKETS} ${bucket.toLowerCase()}s; use a coarser bucket`, ['bucket']);
   }
 
-  const scope = Prisma.sql`
+  const joined = Prisma.sql`
     FROM "WatchEvent" w
     JOIN "Media" m ON m.id = w."mediaId"
-    LEFT JOIN "Media" s ON s.id = m."showId"
-    WHERE w."userId" = ${userId}::uuid AND w."watchedAt" >= ${from} AND w."watchedAt" < ${to}`;
+    LEFT JOIN "Media" s ON s.id = m."showId"`;
+  const period = Prisma.sql`WHERE w."userId" = ${userId}::uuid AND w."watchedAt" >= ${from} AND w."watchedAt" < ${to}`;
+  const scope = Prisma.sql`${joined} ${period}`;
   const unit = Prisma.raw(`'${bucket.toLowerCase()}'`);
 
   const [totals, series, genres, directors, rated, histogram, sources] = await Promise.all([
@@ -68,13 +69,15 @@ export async function watchStats(
       ${scope} GROUP BY 1`,
     prisma.$queryRaw<{ name: string; events: number; hours: number }[]>`
       SELECT g AS name, count(*)::int AS events, coalesce(sum(m."runtimeMinutes"), 0)::float8 / 60 AS hours
-      ${scope}
+      ${joined}
       CROSS JOIN LATERAL unnest(CASE WHEN cardinality(m.genres) > 0 THEN m.genres ELSE coalesce(s.genres, '{}') END) AS g
+      ${period}
       GROUP BY g ORDER BY events DESC, g LIMIT ${TOP}`,
     prisma.$queryRaw<{ name: string; events: number }[]>`
       SELECT d AS name, count(*)::int AS events
-      ${scope}
+      ${joined}
       CROSS JOIN LATERAL unnest(CASE WHEN cardinality(m.directors) > 0 THEN m.directors ELSE coalesce(s.directors, '{}') END) AS d
+      ${period}
       GROUP BY d ORDER BY events DESC, d LIMIT ${TOP}`,
     prisma.$queryRaw<{ mediaId: string; rating: number; watches: number }[]>`
       SELECT m.id AS "mediaId", max(coalesce(w.rating, m.rating))::float8 AS rating, count(*)::int AS watches
