@@ -54,7 +54,7 @@ builder.queryFields((t) => ({
     type: ShowConnection,
     args: { ...t.arg.connectionArgs(), search: t.arg.string() },
     resolve: async (_root, args, ctx, info) => {
-      const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'Media' });
+      const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'Show' });
       const filter = { kinds: ['SHOW' as const], search: args.search };
       const page = await ctx.services.media.list(requireViewer(ctx).user.id, filter, 'TITLE_ASC', args, query);
       return toConnection(page);

@@ -52,7 +52,11 @@ builder.queryField('sharedHistory', (t) =>
 );
 
 builder.prismaObjectField('User', 'shareLinks', (t) =>
-  t.relatedConnection('shareLinks', { cursor: 'id', query: { where: { revokedAt: null }, orderBy: { id: 'desc' } } }),
+  t.relatedConnection('shareLinks', {
+    cursor: 'id',
+    description: 'live links, newest first',
+    query: () => ({ where: { revokedAt: null, expiresAt: { gt: new Date() } }, orderBy: { id: 'desc' } }),
+  }),
 );
 
 const CreateShareLinkResult = resultUnion('CreateShareLinkResult', CreateShareLinkSuccess, [ValidationError]);

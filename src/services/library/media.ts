@@ -67,6 +67,7 @@ export class MediaService {
       ...current,
       ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
       externalIds: { ...externalIdsOf(current), ...patch.externalIds },
+      seriesExternalIds: { ...(current.seriesIds as ExternalIds | null), ...patch.seriesExternalIds },
     } as MediaInput;
     const data = await this.toData(userId, merged, this.prisma);
     return this.prisma.media.update({ where: { id }, data }).catch(conflictOnExternalId);
@@ -98,21 +99,46 @@ export class MediaService {
       });
       if (byId) return byId;
     }
-    if (input.kind === 'EPISODE' && input.showId && input.episodeNumber != null) {
-      return db.media.findFirst({
-        where: { userId, kind: 'EPISODE', showId: input.showId, seasonNumber: input.seasonNumber ?? null, episodeNumber: input.episodeNumber },
-      });
+    const partOfShow = input.kind === 'EPISODE' || input.kind === 'SEASON';
+    const showId = partOfShow ? (input.showId ?? (await this.findShow(userId, input, db))?.id) : undefined;
+    const numbers = {
+      seasonNumber: input.seasonNumber ?? null,
+      ...(input.kind === 'EPISODE' ? { episodeNumber: input.episodeNumber ?? null } : {}),
+    };
+    if (showId && (input.kind === 'SEASON' || input.episodeNumber != null)) {
+      return db.media.findFirst({ where: { userId, kind: input.kind, showId, ...numbers } });
     }
+    // "Pilot" S1E1 of one series is not "Pilot" S1E1 of another: without a known show, the series title must agree
+    const series = partOfShow
+      ? input.seriesTitle?.trim()
+        ? { seriesTitle: { equals: input.seriesTitle.trim(), mode: 'insensitive' as const } }
+        : { seriesTitle: null, showId: null }
+      : {};
     return db.media.findFirst({
       where: {
         userId,
         kind: input.kind,
         normalizedTitle: normalizeTitle(input.title),
         ...(input.year != null ? { OR: [{ year: input.year }, { year: null }] } : {}),
-        ...(input.kind === 'EPISODE' ? { seasonNumber: input.seasonNumber ?? null, episodeNumber: input.episodeNumber ?? null } : {}),
+        ...(partOfShow ? numbers : {}),
+        ...series,
       },
       orderBy: { id: 'asc' },
     });
+  }
+
+  /** The SHOW a season or episode belongs to, known by the series' external ids or its title. */
+  private async findShow(userId: string, input: MediaInput, db: Db): Promise<Media | null> {
+    const ids = Object.entries(input.seriesExternalIds ?? {}).filter(([, v]) => v);
+    if (ids.length > 0) {
+      const byId = await db.media.findFirst({
+        where: { userId, kind: 'SHOW', OR: ids.map(([provider, value]) => ({ [externalIdColumn(provider as never)]: value })) },
+      });
+      if (byId) return byId;
+    }
+    const title = input.seriesTitle?.trim();
+    if (!title) return null;
+    return db.media.findFirst({ where: { userId, kind: 'SHOW', normalizedTitle: normalizeTitle(title) }, orderBy: { id: 'asc' } });
   }
 
   /**
@@ -193,9 +219,11 @@ export class MediaService {
     if (input.kind === 'MOVIE' || input.kind === 'SHOW') {
       return { showId: null, seasonId: null, seriesTitle: null, seriesIds: Prisma.DbNull };
     }
-    if (!input.showId) return { showId: null, seasonId: null, seriesTitle, seriesIds: seriesIds ?? Prisma.DbNull };
-    const show = await db.media.findFirst({ where: { id: input.showId, userId, kind: 'SHOW' } });
-    if (!show) throw new NotFoundError('No show with this id', ['showId']);
+    const show = input.showId
+      ? await db.media.findFirst({ where: { id: input.showId, userId, kind: 'SHOW' } })
+      : await this.findShow(userId, input, db);
+    if (input.showId && !show) throw new NotFoundError('No show with this id', ['showId']);
+    if (!show) return { showId: null, seasonId: null, seriesTitle, seriesIds: seriesIds ?? Prisma.DbNull };
     const season =
       input.kind === 'EPISODE' && input.seasonNumber != null
         ? await db.media.findFirst({ where: { userId, kind: 'SEASON', showId: show.id, seasonNumber: input.seasonNumber } })
