@@ -46,10 +46,11 @@ export async function watchStats(
     throw new ValidationError(`That range has more than ${MAX_BUCKETS} ${bucket.toLowerCase()}s; use a coarser bucket`, ['bucket']);
   }
 
+  // the owner on the joins lets the planner hash one person's media, not everyone's
   const joined = Prisma.sql`
     FROM "WatchEvent" w
-    JOIN "Media" m ON m.id = w."mediaId"
-    LEFT JOIN "Media" s ON s.id = m."showId"`;
+    JOIN "Media" m ON m.id = w."mediaId" AND m."userId" = ${userId}::uuid
+    LEFT JOIN "Media" s ON s.id = m."showId" AND s."userId" = ${userId}::uuid`;
   const period = Prisma.sql`WHERE w."userId" = ${userId}::uuid AND w."watchedAt" >= ${from} AND w."watchedAt" < ${to}`;
   const scope = Prisma.sql`${joined} ${period}`;
   const unit = Prisma.raw(`'${bucket.toLowerCase()}'`);
