@@ -15,6 +15,8 @@ export interface RawSql {
   exec(script: string): Promise<void>;
   /** Runs `work` on one connection, so session-level state such as advisory locks holds throughout. */
   withConnection<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction, committed when it resolves and rolled back when it throws. */
+  transaction<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
 }
 
 export interface Database {
@@ -43,11 +45,15 @@ async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   pool.on('error', () => undefined); // an idle client's broken connection is replaced on next use
   const { prisma, statementCount } = countingClient(new PrismaPg(pool));
-  const onClient = (client: pg.PoolClient): RawSql => ({
-    query: async (text, params) => (await client.query(text, params as unknown[])).rows,
-    exec: async (script) => void (await client.query(script)),
-    withConnection: (work) => work(onClient(client)),
-  });
+  const onClient = (client: pg.PoolClient): RawSql => {
+    const conn: RawSql = {
+      query: async (text, params) => (await client.query(text, params as unknown[])).rows,
+      exec: async (script) => void (await client.query(script)),
+      withConnection: (work) => work(conn),
+      transaction: (work) => inTransaction(conn, work),
+    };
+    return conn;
+  };
   const sql: RawSql = {
     query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
     exec: async (script) => void (await pool.query(script)),
@@ -59,6 +65,7 @@ async function openPostgres(url: string): Promise<Database> {
         client.release();
       }
     },
+    transaction: (work) => sql.withConnection((conn) => inTransaction(conn, work)),
   };
   return {
     kind: 'postgres',
@@ -72,6 +79,18 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
+async function inTransaction<T>(conn: RawSql, work: (sql: RawSql) => Promise<T>): Promise<T> {
+  await conn.exec('BEGIN');
+  try {
+    const result = await work(conn);
+    await conn.exec('COMMIT');
+    return result;
+  } catch (error) {
+    await conn.exec('ROLLBACK');
+    throw error;
+  }
+}
+
 async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
@@ -80,11 +99,18 @@ async function openPglite(dataDir: string): Promise<Database> {
     throw error;
   });
   const { prisma, statementCount } = countingClient(new PrismaPGlite(pglite));
-  const sql: RawSql = {
-    query: async (text, params) => (await pglite.query(text, params as unknown[])).rows as never[],
-    exec: async (script) => void (await pglite.exec(script)),
-    withConnection: (work) => work(sql),
+  type Queryable = Pick<PGlite, 'query' | 'exec'>;
+  const on = (target: Queryable): RawSql => {
+    const conn: RawSql = {
+      query: async (text, params) => (await target.query(text, params as unknown[])).rows as never[],
+      exec: async (script) => void (await target.exec(script)),
+      withConnection: (work) => work(conn),
+      // PGlite's own transaction holds its lock, so no other request's statement slips into ours
+      transaction: (work) => pglite.transaction((tx) => work(on(tx))),
+    };
+    return conn;
   };
+  const sql = on(pglite);
   return {
     kind: 'pglite',
     prisma,

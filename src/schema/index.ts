@@ -8,11 +8,13 @@ import './library.js';
 import './library-inputs.js';
 import './stats.js';
 import './sharing.js';
+import './imports.js';
 import '../resolvers/accounts.js';
 import '../resolvers/system.js';
 import '../resolvers/library.js';
 import '../resolvers/stats.js';
 import '../resolvers/sharing.js';
 import '../resolvers/backfill.js';
+import '../resolvers/imports.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

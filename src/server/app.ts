@@ -21,6 +21,7 @@ import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
 import { attachWebSocket } from './websocket.js';
 import { domainErrorOf, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
+import { sendImportErrors } from './import-errors-route.js';
 import { purgeExpired } from '../jobs/purge-expired.js';
 import { Scheduler } from '../jobs/scheduler.js';
 
@@ -47,7 +48,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
   const events = createEventBus(config.redisUrl);
-  const services = createServices(db.prisma, config, events);
+  const services = createServices(db, config, events, log);
   const owner = config.authMode === 'disabled' ? await services.accounts.ensureOwner() : null;
   const buildContext = createContextFactory({ config, prisma: db.prisma, services, pubsub: events.pubsub, log, owner });
 
@@ -110,6 +111,11 @@ export async function startApp(config: Config, log: Logger = createLogger(config
           const summary = await sharedSummary(share[1]!, services, db.prisma);
           return summary ? sendJson(res, 200, summary) : sendJson(res, 404, { error: 'this link does not exist or has expired' });
         }
+        const errors = /^\/imports\/([\w-]+)\/errors\.(csv|json)$/.exec(path);
+        if (errors && req.method === 'GET') {
+          const params = { batchId: errors[1]!, format: errors[2] as 'csv' | 'json' };
+          return await sendImportErrors(req, res, params, { services, prisma: db.prisma });
+        }
         if (path === GRAPHQL_PATH) {
           return await handleGraphQL(req, res, {
             clientAddress: clientAddress(req, config.trustProxy),
@@ -138,6 +144,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}${GRAPHQL_PATH}`;
   scheduler.start();
+  await services.importQueue.recover();
 
   const stop = async () => {
     if (draining) return;
@@ -148,6 +155,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     const sweeper = setInterval(() => server.closeIdleConnections(), 100);
     server.closeIdleConnections();
     await ws.close();
+    await services.importQueue.stop();
     const forced = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
     await closed;
     clearInterval(sweeper);

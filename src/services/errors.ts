@@ -55,3 +55,15 @@ export class UploadTooLargeError extends DomainError {
     super(`The file is larger than the ${Math.round(maxBytes / 1024 / 1024)} MB limit`, path);
   }
 }
+
+/** An uploaded file that cannot be imported at all; nothing is written when one is found. */
+export class ImportFileError extends DomainError {
+  constructor(
+    readonly code: 'EMPTY_FILE' | 'NOT_IMPORTABLE' | 'NOTHING_TO_IMPORT' | 'ZIP_TOO_LARGE' | 'UNSUPPORTED_ENCODING' | 'MISSING_COLUMNS' | 'UNKNOWN_SCHEMA',
+    readonly file: string,
+    message: string,
+    path: string[] = ['files'],
+  ) {
+    super(`${file}: ${message}`, path);
+  }
+}

@@ -1,6 +1,7 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
+import type { ImportBatch } from '../generated/prisma/client.js';
 
 export type AccountEventKind = 'LOGGED_IN' | 'LOGGED_OUT' | 'API_TOKEN_CREATED' | 'API_TOKEN_REVOKED';
 
@@ -14,6 +15,8 @@ export interface AccountEvent {
 /** Every event topic in Klug, keyed by the person it belongs to so one never hears another's. */
 export type Events = {
   'account:event': [userId: string, event: AccountEvent];
+  /** the batch's state after each change and about once a second while it runs */
+  'import:progress': [batchId: string, batch: ImportBatch];
 };
 
 export interface EventBus {

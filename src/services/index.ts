@@ -1,5 +1,8 @@
 import type { Config } from '../config.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { ImportService } from './imports/imports.js';
+import { ImportQueue } from './imports/queue.js';
 import { AccountsService } from './accounts/accounts.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import type { EventBus } from './events.js';
@@ -12,9 +15,20 @@ import { SecretBox } from './secret-box.js';
 
 export type Services = ReturnType<typeof createServices>;
 
-export function createServices(prisma: PrismaClient, config: Config, events: EventBus) {
+export function createServices(db: Database, config: Config, events: EventBus, log: Logger) {
+  const { prisma } = db;
   const paginator = new Paginator(config.secretKey);
   const media = new MediaService(prisma, paginator);
+  const importQueue: ImportQueue = new ImportQueue(
+    { prisma, sql: db.sql, events, log, uploadMaxBytes: config.uploadMaxBytes },
+    () => imports,
+  );
+  const imports: ImportService = new ImportService({
+    prisma,
+    dataDir: config.dataDir,
+    uploadMaxBytes: config.uploadMaxBytes,
+    enqueue: (id) => importQueue.enqueue(id),
+  });
   return {
     accounts: new AccountsService({
       prisma,
@@ -29,5 +43,7 @@ export function createServices(prisma: PrismaClient, config: Config, events: Eve
     watchEvents: new WatchEventService(prisma, paginator, media),
     shows: new ShowService(prisma),
     shareLinks: new ShareLinkService(prisma),
+    imports,
+    importQueue,
   };
 }

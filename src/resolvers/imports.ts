@@ -1,0 +1,95 @@
+import type { ImportBatch } from '../generated/prisma/client.js';
+import { builder } from '../schema/builder.js';
+import { resultUnion } from '../schema/errors.js';
+import { decodeId } from '../schema/ids.js';
+import { ImportBatchType, ImportStatusEnum, StartImportInput } from '../schema/imports.js';
+import { ImportFileError, NotFoundError, UploadTooLargeError, ValidationError } from '../services/errors.js';
+import { requireViewer } from './viewer.js';
+
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+const BatchSuccess = (name: string) =>
+  builder.objectRef<{ batchId: string }>(name).implement({
+    fields: (t) => ({
+      batch: t.prismaField({
+        type: 'ImportBatch',
+        resolve: (query, result, _args, ctx) => ctx.prisma.importBatch.findUniqueOrThrow({ ...query, where: { id: result.batchId } }),
+      }),
+    }),
+  });
+
+const StartImportResult = resultUnion('StartImportResult', BatchSuccess('StartImportSuccess'), [
+  ValidationError,
+  NotFoundError,
+  ImportFileError,
+  UploadTooLargeError,
+]);
+const CancelImportResult = resultUnion('CancelImportResult', BatchSuccess('CancelImportSuccess'), [NotFoundError, ValidationError]);
+
+builder.mutationFields((t) => ({
+  startImport: t.field({
+    type: StartImportResult,
+    description: 'checks the files, records the batch and queues it; follow it with importProgress or importBatches',
+    args: { input: t.arg({ type: StartImportInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const batch = await ctx.services.imports.start(requireViewer(ctx).user.id, {
+        ...input,
+        reuseSettingsFrom: input.reuseSettingsFrom == null ? null : decodeId(String(input.reuseSettingsFrom), 'ImportBatch', 'reuseSettingsFrom'),
+      });
+      return { batchId: batch.id };
+    },
+  }),
+  cancelImport: t.field({
+    type: CancelImportResult,
+    description: 'stops a queued or running import; what it wrote is removed (REPLACE rolls back)',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const batch = await ctx.services.imports.cancel(requireViewer(ctx).user.id, decodeId(String(args.id), 'ImportBatch'));
+      return { batchId: batch.id };
+    },
+  }),
+}));
+
+builder.queryField('importBatches', (t) =>
+  t.prismaConnection({
+    type: 'ImportBatch',
+    cursor: 'id',
+    description: 'newest first',
+    args: { status: t.arg({ type: [ImportStatusEnum] }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.importBatch.findMany({
+        ...query,
+        where: { userId: requireViewer(ctx).user.id, ...(args.status?.length ? { status: { in: args.status } } : {}) },
+        orderBy: { id: 'desc' },
+      }),
+  }),
+);
+
+builder.subscriptionField('importProgress', (t) =>
+  t.field({
+    type: ImportBatchType,
+    description: 'the batch now, then on every state change and about once a second while it runs; ends with it',
+    args: { batchId: t.arg.id({ required: true }) },
+    subscribe: (_root, args, ctx) => {
+      const userId = requireViewer(ctx).user.id;
+      const id = decodeId(String(args.batchId), 'ImportBatch', 'batchId');
+      // listen before reading the current state, so no change falls between the two
+      const updates = ctx.pubsub.subscribe('import:progress', id)[Symbol.asyncIterator]();
+      const first = updates.next();
+      return (async function* () {
+        try {
+          const current = await ctx.services.imports.require(userId, id);
+          yield current;
+          if (TERMINAL.has(current.status)) return;
+          for (let next = await first; !next.done; next = await updates.next()) {
+            yield next.value as ImportBatch;
+            if (TERMINAL.has((next.value as ImportBatch).status)) return;
+          }
+        } finally {
+          await updates.return?.();
+        }
+      })();
+    },
+    resolve: (batch) => batch,
+  }),
+);

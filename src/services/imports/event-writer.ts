@@ -1,0 +1,126 @@
+import { uuid7 } from '../../db/uuid7.js';
+import type { RawSql } from '../../db/database.js';
+import type { ImportMode, WatchSource } from '../../generated/prisma/client.js';
+import type { MediaResolver } from './media-resolver.js';
+import type { ImportedEvent, ImportedMedia } from './records.js';
+
+export interface WriteCounts {
+  inserted: number;
+  duplicates: number;
+  updated: number;
+}
+
+const TAG_SEPARATOR = '\u001f';
+
+/**
+ * Writes a chunk of events in one statement (`INSERT … SELECT FROM unnest(…) ON CONFLICT`): APPEND and
+ * REPLACE keep what is there, UPSERT refreshes its rating, tags and review. A dry run only counts.
+ */
+export class EventWriter {
+  constructor(
+    private readonly userId: string,
+    private readonly batchId: string,
+    private readonly source: WatchSource,
+    private readonly mode: ImportMode,
+    private readonly dryRun: boolean,
+    private readonly resolver: MediaResolver,
+  ) {}
+
+  async write(sql: RawSql, events: ImportedEvent[]): Promise<WriteCounts> {
+    await this.resolver.resolve(sql, events.map((e) => e.media));
+    const seen = new Set<string>();
+    const rows: (ImportedEvent & { mediaId: string | null })[] = [];
+    for (const event of events) {
+      const mediaId = this.resolver.idOf(event.media);
+      const key = `${mediaId ?? JSON.stringify(event.media)}|${event.watchedAt.getTime()}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push({ ...event, mediaId });
+    }
+    const inFileDuplicates = events.length - rows.length;
+    const counts = this.dryRun ? await this.count(sql, rows) : await this.insert(sql, rows);
+    return { ...counts, duplicates: counts.duplicates + inFileDuplicates };
+  }
+
+  /** REPLACE starts by removing the person's events from this source (inside the batch's transaction). */
+  async clearSource(sql: RawSql): Promise<void> {
+    if (this.dryRun) return;
+    await sql.query(`DELETE FROM "WatchEvent" WHERE "userId" = $1::uuid AND source = $2::"WatchSource"`, [this.userId, this.source]);
+  }
+
+  /** Items rated without a viewing take that rating; then every item rated by this batch's events takes its latest. */
+  async applyRatings(sql: RawSql, ratings: { media: ImportedMedia; rating: number; ratedAt: Date }[]): Promise<void> {
+    if (this.dryRun) return;
+    await sql.query(
+      `UPDATE "Media" m SET rating = e.rating, "ratedAt" = e."watchedAt"
+       FROM (SELECT DISTINCT ON ("mediaId") "mediaId", rating, "watchedAt" FROM "WatchEvent"
+             WHERE "importBatchId" = $1::uuid AND rating IS NOT NULL ORDER BY "mediaId", "watchedAt" DESC) e
+       WHERE m.id = e."mediaId" AND (m."ratedAt" IS NULL OR m."ratedAt" <= e."watchedAt")`,
+      [this.batchId],
+    );
+    if (ratings.length === 0) return;
+    await this.resolver.resolve(sql, ratings.map((r) => r.media));
+    const latest = new Map<string, { rating: number; ratedAt: Date }>();
+    for (const r of ratings) {
+      const id = this.resolver.idOf(r.media);
+      const current = id ? latest.get(id) : undefined;
+      if (id && (!current || current.ratedAt <= r.ratedAt)) latest.set(id, r);
+    }
+    await sql.query(
+      `UPDATE "Media" m SET rating = i.rating, "ratedAt" = i.at
+       FROM unnest($1::uuid[], $2::float8[], $3::timestamptz[]) AS i(id, rating, at)
+       WHERE m.id = i.id AND m."userId" = $4::uuid`,
+      [[...latest.keys()], [...latest.values()].map((r) => r.rating), [...latest.values()].map((r) => r.ratedAt.toISOString()), this.userId],
+    );
+  }
+
+  private async insert(sql: RawSql, rows: (ImportedEvent & { mediaId: string | null })[]): Promise<WriteCounts> {
+    const upsert = this.mode === 'UPSERT';
+    const conflict = upsert
+      ? `DO UPDATE SET rating = EXCLUDED.rating, tags = EXCLUDED.tags, review = EXCLUDED.review
+         WHERE ("WatchEvent".rating, "WatchEvent".tags, "WatchEvent".review) IS DISTINCT FROM (EXCLUDED.rating, EXCLUDED.tags, EXCLUDED.review)`
+      : 'DO NOTHING';
+    const [result] = await sql.query<{ inserted: number; updated: number }>(
+      `WITH written AS (
+         INSERT INTO "WatchEvent" (id, "userId", "mediaId", "watchedAt", source, rating, rewatch, tags, review, "importBatchId")
+         SELECT i.id, $1::uuid, i.media, i.at, $2::"WatchSource", i.rating, coalesce(i.rewatch, false),
+                CASE WHEN i.tags = '' THEN '{}'::text[] ELSE string_to_array(i.tags, chr(31)) END, i.review, $3::uuid
+         FROM unnest($4::uuid[], $5::uuid[], $6::timestamptz[], $7::float8[], $8::bool[], $9::text[], $10::text[])
+           AS i(id, media, at, rating, rewatch, tags, review)
+         ON CONFLICT ("userId", "mediaId", "watchedAt") ${conflict}
+         RETURNING (xmax = 0) AS fresh
+       )
+       SELECT (count(*) FILTER (WHERE fresh))::int AS inserted, (count(*) FILTER (WHERE NOT fresh))::int AS updated FROM written`,
+      [
+        this.userId,
+        this.source,
+        this.batchId,
+        rows.map(() => uuid7()),
+        rows.map((r) => r.mediaId),
+        rows.map((r) => r.watchedAt.toISOString()),
+        rows.map((r) => r.rating),
+        rows.map((r) => r.rewatch),
+        rows.map((r) => r.tags.join(TAG_SEPARATOR)),
+        rows.map((r) => r.review),
+      ],
+    );
+    const inserted = result?.inserted ?? 0;
+    const updated = result?.updated ?? 0;
+    return { inserted, updated, duplicates: rows.length - inserted - updated };
+  }
+
+  private async count(sql: RawSql, rows: (ImportedEvent & { mediaId: string | null })[]): Promise<WriteCounts> {
+    const known = rows.filter((r) => r.mediaId);
+    if (this.mode === 'REPLACE' || known.length === 0) return { inserted: rows.length, duplicates: 0, updated: 0 };
+    const [result] = await sql.query<{ existing: number }>(
+      `SELECT count(e.id)::int AS existing
+       FROM unnest($1::uuid[], $2::timestamptz[]) AS i(media, at)
+       JOIN "WatchEvent" e ON e."userId" = $3::uuid AND e."mediaId" = i.media AND e."watchedAt" = i.at`,
+      [known.map((r) => r.mediaId), known.map((r) => r.watchedAt.toISOString()), this.userId],
+    );
+    const existing = result?.existing ?? 0;
+    return this.mode === 'UPSERT'
+      ? { inserted: rows.length - existing, duplicates: 0, updated: existing }
+      : { inserted: rows.length - existing, duplicates: existing, updated: 0 };
+  }
+}

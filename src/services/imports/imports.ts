@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImportBatch, ImportMode, ImportSource, PrismaClient } from '../../generated/prisma/client.js';
+import { uuid7 } from '../../db/uuid7.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { IncomingFile } from '../uploads.js';
+import { listEntries, removeStaging, stageUpload } from './files.js';
+import type { StagedFile } from './records.js';
+import { SOURCES } from './sources/index.js';
+
+export const MAX_FILES_PER_IMPORT = 20;
+
+export interface StartImportInput {
+  source?: ImportSource | null;
+  files: Promise<IncomingFile>[];
+  mode?: ImportMode | null;
+  dryRun?: boolean | null;
+  resumeFromLatest?: boolean | null;
+  /** copy source, mode and flags from this earlier batch where the input leaves them out */
+  reuseSettingsFrom?: string | null;
+}
+
+export interface ImportsDeps {
+  prisma: PrismaClient;
+  dataDir: string;
+  uploadMaxBytes: number;
+  /** hands a new batch to the worker */
+  enqueue(batchId: string): void;
+}
+
+const ACTIVE = ['QUEUED', 'PROCESSING', 'ENRICHING'] as const;
+
+export class ImportService {
+  constructor(private readonly deps: ImportsDeps) {}
+
+  stagingDir(batchId: string): string {
+    return join(this.deps.dataDir, 'imports', batchId);
+  }
+
+  /**
+   * Stages the uploads and checks them (kind by content, encoding, archive contents, the source's
+   * files and columns) before anything is written; then records the batch and queues it.
+   */
+  async start(userId: string, input: StartImportInput): Promise<ImportBatch> {
+    const { prisma, uploadMaxBytes } = this.deps;
+    const earlier = input.reuseSettingsFrom
+      ? await prisma.importBatch.findFirst({ where: { id: input.reuseSettingsFrom, userId } })
+      : null;
+    if (input.reuseSettingsFrom && !earlier) throw new NotFoundError('No import with this id', ['reuseSettingsFrom']);
+    const source = input.source ?? earlier?.source;
+    if (!source) throw new ValidationError('Say which source the files come from', ['source']);
+    if (input.files.length === 0) throw new ValidationError('Upload at least one file', ['files']);
+    if (input.files.length > MAX_FILES_PER_IMPORT) {
+      throw new ValidationError(`At most ${MAX_FILES_PER_IMPORT} files per import`, ['files']);
+    }
+    const mode = input.mode ?? earlier?.mode ?? 'APPEND';
+    const dryRun = input.dryRun ?? earlier?.dryRun ?? false;
+    const resumeFromLatest = input.resumeFromLatest ?? earlier?.resumeFromLatest ?? false;
+
+    const id = uuid7();
+    const dir = this.stagingDir(id);
+    try {
+      const staged: StagedFile[] = [];
+      for (const [index, upload] of input.files.entries()) staged.push(await stageUpload(await upload, dir, index, uploadMaxBytes));
+      await SOURCES[source].check(await listEntries(staged, uploadMaxBytes));
+      const cursorBefore = resumeFromLatest ? await this.latestCursor(userId, source) : null;
+      const batch = await prisma.importBatch.create({
+        data: {
+          id,
+          userId,
+          source,
+          mode,
+          dryRun,
+          resumeFromLatest,
+          cursorBefore,
+          totalRows: staged.reduce((sum, f) => sum + (f.rows ?? 0), 0),
+          files: staged as never,
+        },
+      });
+      this.deps.enqueue(batch.id);
+      return batch;
+    } catch (error) {
+      await removeStaging(dir);
+      throw error;
+    }
+  }
+
+  /** Asks a queued or running batch to stop; it ends CANCELLED and its events are removed. */
+  async cancel(userId: string, id: string): Promise<ImportBatch> {
+    const batch = await this.require(userId, id);
+    if (!(ACTIVE as readonly string[]).includes(batch.status)) {
+      throw new ValidationError(`The import is already ${batch.status.toLowerCase()}`, ['id']);
+    }
+    const { count } = await this.deps.prisma.importBatch.updateMany({
+      where: { id, status: 'QUEUED' },
+      data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date() },
+    });
+    if (count === 0) await this.deps.prisma.importBatch.update({ where: { id }, data: { cancelRequested: true } });
+    return this.require(userId, id);
+  }
+
+  async require(userId: string, id: string): Promise<ImportBatch> {
+    const batch = await this.deps.prisma.importBatch.findFirst({ where: { id, userId } });
+    if (!batch) throw new NotFoundError('No import with this id', ['id']);
+    return batch;
+  }
+
+  /** The newest event instant of the person's last completed (real) import of this source. */
+  private async latestCursor(userId: string, source: ImportSource): Promise<Date | null> {
+    const last = await this.deps.prisma.importBatch.findFirst({
+      where: { userId, source, status: 'COMPLETED', dryRun: false },
+      orderBy: { id: 'desc' },
+      select: { cursorAfter: true },
+    });
+    return last?.cursorAfter ?? null;
+  }
+
+  hasStagedFiles(batch: ImportBatch): boolean {
+    return (batch.files as unknown as StagedFile[]).every((f) => existsSync(f.path));
+  }
+}

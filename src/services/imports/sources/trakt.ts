@@ -1,0 +1,121 @@
+import { ImportFileError } from '../../errors.js';
+import type { ExternalIds } from '../../library/types.js';
+import { readAll, type Entry } from '../files.js';
+import type { ImportedMedia, ImportItem } from '../records.js';
+import { parseDate, parseRating } from '../values.js';
+
+interface TraktIds {
+  trakt?: number | string | null;
+  imdb?: string | null;
+  tmdb?: number | string | null;
+  tvdb?: number | string | null;
+  slug?: string | null;
+}
+interface TraktItem {
+  watched_at?: string;
+  rated_at?: string;
+  rating?: number;
+  type?: string;
+  movie?: { title?: string; year?: number | null; ids?: TraktIds };
+  show?: { title?: string; year?: number | null; ids?: TraktIds };
+  episode?: { season?: number; number?: number; title?: string | null; ids?: TraktIds };
+}
+
+export async function checkTrakt(entries: Entry[]): Promise<void> {
+  const json = entries.filter((e) => e.kind === 'JSON');
+  if (json.length === 0) {
+    throw new ImportFileError('NOTHING_TO_IMPORT', entries.map((e) => e.name).join(', '), 'Trakt history and ratings are JSON files');
+  }
+}
+
+/**
+ * Trakt's history (`/sync/history` pages or an export's `history`) and ratings (1–10, halved to stars),
+ * told apart per item by `watched_at` or `rated_at`. Later plays of the same item are rewatches.
+ */
+export async function* parseTrakt(entries: Entry[]): AsyncGenerator<ImportItem> {
+  for (const entry of entries.filter((e) => e.kind === 'JSON')) {
+    const items = await readItems(entry);
+    const plays = new Map<string, number>();
+    const ordered = items
+      .map((item, index) => ({ item, row: index + 1 }))
+      .sort((a, b) => String(a.item.watched_at ?? '').localeCompare(String(b.item.watched_at ?? '')));
+    for (const { item, row } of ordered) {
+      const raw = JSON.stringify(item);
+      const fail = (field: string, code: string, message: string): ImportItem => ({
+        type: 'error',
+        error: { file: entry.name, row, field, code, message, raw },
+      });
+      const media = mediaOf(item);
+      if (!media) {
+        yield fail('type', 'UNSUPPORTED_ITEM', 'neither a movie nor an episode with its show');
+        continue;
+      }
+      if (item.watched_at !== undefined) {
+        const date = parseDate(String(item.watched_at));
+        if (!date.ok) {
+          yield fail('watched_at', date.code, date.message);
+          continue;
+        }
+        const key = `${media.kind}:${media.externalIds.trakt ?? media.title}:${media.seasonNumber}:${media.episodeNumber}`;
+        const seen = plays.get(key) ?? 0;
+        plays.set(key, seen + 1);
+        yield {
+          type: 'event',
+          event: { media, watchedAt: date.value, rating: null, rewatch: seen > 0, tags: [], review: null },
+          at: { file: entry.name, row, raw },
+        };
+      } else if (item.rated_at !== undefined) {
+        const date = parseDate(String(item.rated_at));
+        const rating = parseRating(item.rating, 10);
+        if (!date.ok) yield fail('rated_at', date.code, date.message);
+        else if (!rating.ok || rating.value === null) yield fail('rating', 'INVALID_RATING', `"${item.rating}" is not a 1–10 rating`);
+        else yield { type: 'rating', media, rating: rating.value, ratedAt: date.value };
+      } else {
+        yield fail('watched_at', 'MISSING_VALUE', 'neither watched_at nor rated_at');
+      }
+    }
+  }
+}
+
+async function readItems(entry: Entry): Promise<TraktItem[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readAll(await entry.open()));
+  } catch {
+    throw new ImportFileError('NOT_IMPORTABLE', entry.name, 'the file is not valid UTF-8 JSON');
+  }
+  const list = Array.isArray(parsed) ? parsed : (parsed as { history?: unknown; ratings?: unknown })?.history ?? (parsed as { ratings?: unknown })?.ratings;
+  if (!Array.isArray(list)) throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, 'expected a Trakt history or ratings array');
+  return list as TraktItem[];
+}
+
+const idsOf = (ids: TraktIds | undefined): ExternalIds => ({
+  trakt: ids?.trakt != null ? String(ids.trakt) : null,
+  imdb: ids?.imdb ?? null,
+  tmdb: ids?.tmdb != null ? String(ids.tmdb) : null,
+  tvdb: ids?.tvdb != null ? String(ids.tvdb) : null,
+});
+
+function mediaOf(item: TraktItem): ImportedMedia | null {
+  if (item.movie?.title) {
+    return { kind: 'MOVIE', title: item.movie.title, year: item.movie.year ?? null, externalIds: idsOf(item.movie.ids) };
+  }
+  if (item.episode && item.show?.title && item.episode.number != null) {
+    const { season, number } = item.episode;
+    return {
+      kind: 'EPISODE',
+      title: item.episode.title || `${item.show.title} ${season ?? 0}x${number}`,
+      year: null,
+      externalIds: idsOf(item.episode.ids),
+      seriesTitle: item.show.title,
+      seriesYear: item.show.year ?? null,
+      seriesExternalIds: idsOf(item.show.ids),
+      seasonNumber: season ?? null,
+      episodeNumber: number,
+    };
+  }
+  if (item.show?.title && !item.episode) {
+    return { kind: 'SHOW', title: item.show.title, year: item.show.year ?? null, externalIds: idsOf(item.show.ids) };
+  }
+  return null;
+}
