@@ -71,10 +71,15 @@ export class ImportQueue {
 
   private async drain(): Promise<void> {
     for (let id = this.pending.shift(); id && !this.stopped; id = this.pending.shift()) {
-      const claimed = await this.claim(id);
-      if (!claimed) continue;
-      const done = await runBatch(this.deps, claimed);
-      if (done.status !== 'PROCESSING') await removeStaging(this.imports().stagingDir(id));
+      try {
+        const claimed = await this.claim(id);
+        if (!claimed) continue;
+        const done = await runBatch(this.deps, claimed);
+        if (done.status !== 'PROCESSING') await removeStaging(this.imports().stagingDir(id));
+      } catch (error) {
+        // the batch keeps its state; a later start resumes or fails it
+        this.deps.log.error({ err: error, batchId: id }, 'import could not be run');
+      }
     }
   }
 

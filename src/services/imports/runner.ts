@@ -62,6 +62,7 @@ export async function runBatch(deps: RunnerDeps, claimed: ImportBatch): Promise<
   const errors: RowError[] = [];
   let storedErrors = 0;
   let lastProgress = 0;
+  let inTransaction: RawSql | null = null;
 
   const flushErrors = async () => {
     const keep = errors.splice(0).slice(0, Math.max(0, MAX_STORED_ERRORS - storedErrors));
@@ -79,9 +80,13 @@ export async function runBatch(deps: RunnerDeps, claimed: ImportBatch): Promise<
     if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
     lastProgress = now;
     let snapshot: ImportBatch;
-    if (batch.mode === 'REPLACE' && !batch.dryRun) {
-      const current = await prisma.importBatch.findUniqueOrThrow({ where: { id: batch.id }, select: { cancelRequested: true } }).catch(() => null);
-      snapshot = { ...batch, ...counters, heartbeatAt: new Date(), cancelRequested: current?.cancelRequested ?? false };
+    if (inTransaction) {
+      // inside REPLACE's transaction: read through it (PGlite has one connection, held by the transaction)
+      const [row] = await inTransaction.query<{ cancelRequested: boolean }>(
+        `SELECT "cancelRequested" FROM "ImportBatch" WHERE id = $1::uuid`,
+        [batch.id],
+      );
+      snapshot = { ...batch, ...counters, heartbeatAt: new Date(), cancelRequested: row?.cancelRequested ?? false };
     } else {
       await flushErrors();
       snapshot = await prisma.importBatch.update({ where: { id: batch.id }, data: { ...counters, heartbeatAt: new Date() } });
@@ -109,7 +114,7 @@ export async function runBatch(deps: RunnerDeps, claimed: ImportBatch): Promise<
       if (item.type === 'error') {
         counters.errorCount++;
         counters.processedRows++;
-        errors.push(item.error);
+        if (storedErrors + errors.length < MAX_STORED_ERRORS) errors.push(item.error);
         continue;
       }
       if (item.type === 'rating') {
@@ -126,7 +131,7 @@ export async function runBatch(deps: RunnerDeps, claimed: ImportBatch): Promise<
       if (watchedAt.getTime() > Date.now() + 5 * 60_000) {
         counters.errorCount++;
         counters.processedRows++;
-        errors.push({
+        if (storedErrors + errors.length < MAX_STORED_ERRORS) errors.push({
           file: item.at?.file ?? '',
           row: item.at?.row ?? 0,
           field: 'watchedAt',
@@ -146,7 +151,13 @@ export async function runBatch(deps: RunnerDeps, claimed: ImportBatch): Promise<
   };
 
   try {
-    if (batch.mode === 'REPLACE' && !batch.dryRun) await sql.transaction(work);
+    if (batch.mode === 'REPLACE' && !batch.dryRun) {
+      await sql.transaction((conn) => {
+        inTransaction = conn;
+        return work(conn);
+      });
+      inTransaction = null;
+    }
     else await work(sql);
     await flushErrors();
     if (!batch.dryRun && batch.mode !== 'UPSERT') {
@@ -158,6 +169,7 @@ export async function runBatch(deps: RunnerDeps, claimed: ImportBatch): Promise<
     }
     return await finish(deps, batch.id, 'COMPLETED', counters, null);
   } catch (error) {
+    inTransaction = null;
     await flushErrors().catch(() => undefined);
     if (error instanceof ImportInterrupted) {
       return prisma.importBatch.update({ where: { id: batch.id }, data: { heartbeatAt: null } });
