@@ -15,6 +15,7 @@ import {
 } from '../schema/library-inputs.js';
 import { ConflictError, NotFoundError, ValidationError } from '../services/errors.js';
 import type { MediaInput as ServiceMediaInput } from '../services/library/types.js';
+import { watchEventsOf } from './history-fields.js';
 import { toMediaInput } from './library-input.js';
 import { requireViewer } from './viewer.js';
 
@@ -29,12 +30,7 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: WatchEventFilter }),
       orderBy: t.arg({ type: WatchEventOrderEnum, defaultValue: 'WATCHED_AT_DESC' }),
     },
-    resolve: async (_root, args, ctx, info) => {
-      const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'WatchEvent' });
-      const filter = { ...args.filter, mediaId: decodeMediaId(args.filter?.mediaId, 'filter.mediaId') };
-      const page = await ctx.services.watchEvents.list(requireViewer(ctx).user.id, filter, args.orderBy ?? 'WATCHED_AT_DESC', args, query);
-      return toConnection(page);
-    },
+    resolve: (_root, args, ctx, info) => watchEventsOf(requireViewer(ctx).user.id, args, ctx, info),
   }),
   mediaItems: t.field({
     type: MediaConnection,

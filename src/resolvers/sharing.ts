@@ -1,14 +1,12 @@
-import { queryFromInfo } from '@pothos/plugin-prisma';
 import { builder } from '../schema/builder.js';
-import { toConnection } from '../schema/connections.js';
 import { NotFoundError, ValidationError } from '../services/errors.js';
 import { resultUnion } from '../schema/errors.js';
-import { decodeId, MEDIA_TYPENAMES } from '../schema/ids.js';
+import { decodeId } from '../schema/ids.js';
 import { WatchEventConnection } from '../schema/library.js';
 import { WatchEventFilter, WatchEventOrderEnum } from '../schema/library-inputs.js';
 import { CreateShareLinkSuccess, SharedHistoryType } from '../schema/sharing.js';
 import { StatsBucketEnum, WatchStatsType } from '../schema/stats.js';
-import { watchStats } from '../services/library/stats.js';
+import { watchEventsOf, watchStatsOf } from './history-fields.js';
 import { requireViewer } from './viewer.js';
 
 SharedHistoryType.implement({
@@ -21,7 +19,7 @@ SharedHistoryType.implement({
         to: t.arg({ type: 'DateTime' }),
         bucket: t.arg({ type: StatsBucketEnum }),
       },
-      resolve: (shared, args, ctx) => watchStats(ctx.prisma, shared.userId, args),
+      resolve: (shared, args, ctx) => watchStatsOf(shared.userId, args, ctx),
     }),
     watchEvents: t.field({
       type: WatchEventConnection,
@@ -30,12 +28,7 @@ SharedHistoryType.implement({
         filter: t.arg({ type: WatchEventFilter }),
         orderBy: t.arg({ type: WatchEventOrderEnum, defaultValue: 'WATCHED_AT_DESC' }),
       },
-      resolve: async (shared, args, ctx, info) => {
-        const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'], typeName: 'WatchEvent' });
-        const mediaId = args.filter?.mediaId == null ? null : decodeId(String(args.filter.mediaId), MEDIA_TYPENAMES, 'filter.mediaId');
-        const filter = { ...args.filter, mediaId };
-        return toConnection(await ctx.services.watchEvents.list(shared.userId, filter, args.orderBy ?? 'WATCHED_AT_DESC', args, query));
-      },
+      resolve: (shared, args, ctx, info) => watchEventsOf(shared.userId, args, ctx, info),
     }),
   }),
 });

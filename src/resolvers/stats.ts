@@ -1,6 +1,6 @@
 import { builder } from '../schema/builder.js';
 import { StatsBucketEnum, WatchStatsType } from '../schema/stats.js';
-import { watchStats } from '../services/library/stats.js';
+import { watchStatsOf } from './history-fields.js';
 import { requireViewer } from './viewer.js';
 
 builder.queryField('watchStats', (t) =>
@@ -12,6 +12,6 @@ builder.queryField('watchStats', (t) =>
       to: t.arg({ type: 'DateTime' }),
       bucket: t.arg({ type: StatsBucketEnum }),
     },
-    resolve: (_root, args, ctx) => watchStats(ctx.prisma, requireViewer(ctx).user.id, args),
+    resolve: (_root, args, ctx) => watchStatsOf(requireViewer(ctx).user.id, args, ctx),
   }),
 );
