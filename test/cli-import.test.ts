@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
-import { letterboxdZip } from './support/imports.js';
+import { damagedZip, letterboxdZip } from './support/imports.js';
 import { ROOT } from './support/process.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -77,12 +77,11 @@ describe('klug import', () => {
 
   it('exits 1 when the import fails', async () => {
     const { token } = await writeToken('WRITE');
-    const file = join(dir, 'other.json');
-    await writeFile(file, JSON.stringify({ input_schema: 'other/v9', events: [] }));
-    const result = await klug(['import', '--source', 'klug-json', '--file', file, '--url', server.url, '--token', token]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAILED/);
-    expect(result.stdout).toMatch(/input_schema/);
+    const file = join(dir, 'damaged.zip');
+    await writeFile(file, await damagedZip());
+    const result = await klug(['import', '--source', 'klug-csv', '--file', file, '--url', server.url, '--token', token]);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/^FAILED/m);
   });
 
   it('exits 2 with the reason when the server refuses to start the import', async () => {

@@ -31,8 +31,11 @@ export function limitBytes(maxBytes: number, path: string[] = []): Transform {
 export function openLimited(file: IncomingFile, maxBytes: number, path: string[] = []): Readable {
   const source = file.createReadStream() as Readable & { truncated?: boolean };
   const limiter = limitBytes(maxBytes, path);
+  const tooLarge = () => limiter.destroy(new UploadTooLargeError(maxBytes, path));
+  // the transport stops feeding us at its cap ('limit'); a stream that still ends truncated is too large too
+  source.on('limit', tooLarge);
   source.on('end', () => {
-    if (source.truncated) limiter.destroy(new UploadTooLargeError(maxBytes, path));
+    if (source.truncated) tooLarge();
   });
   source.on('error', (error) => limiter.destroy(error));
   return source.pipe(limiter);

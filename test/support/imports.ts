@@ -41,6 +41,9 @@ export const START_IMPORT = graphql(`
       ... on ImportFileError {
         file
       }
+      ... on UploadTooLargeError {
+        maxBytes
+      }
     }
   }
 `);
@@ -134,6 +137,15 @@ export async function zipOf(entries: { name: string; content: Buffer | string }[
   for (const entry of entries) zip.addBuffer(Buffer.from(entry.content), entry.name);
   zip.end();
   return streamToBuffer(zip.outputStream);
+}
+
+/** A KLUG_CSV archive whose header reads fine but whose data is damaged further in: its batch fails while it runs. */
+export async function damagedZip(): Promise<Buffer> {
+  const rows = Array.from({ length: 20_000 }, (_, i) => `Film ${i} ${(i * 7919) % 10007},${2000 + (i % 24)}-0${1 + (i % 9)}-1${i % 10}`);
+  const zip = await zipOf([{ name: 'history.csv', content: `title,watched_at\n${rows.join('\n')}\n` }]);
+  const middle = Math.floor(zip.length / 2);
+  for (let i = middle; i < middle + 64; i++) zip[i] = 0xff - zip[i]!;
+  return zip;
 }
 
 async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {

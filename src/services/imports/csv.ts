@@ -11,16 +11,17 @@ export interface CsvRecord {
 
 /** RFC 4180 records keyed by lower-cased header, streamed; quoted fields may hold commas, quotes and newlines. */
 export async function* csvRecords(stream: Readable): AsyncGenerator<CsvRecord> {
-  const parser = stream.pipe(
-    parse({
-      bom: true,
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-      raw: true,
-    }),
-  );
+  const parser = parse({
+    bom: true,
+    columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+    relax_column_count: true,
+    skip_empty_lines: true,
+    info: true,
+    raw: true,
+  });
+  // pipe() does not pass a source's error on: a damaged archive entry would leave the parser waiting
+  stream.on('error', (error) => parser.destroy(error));
+  stream.pipe(parser);
   let row = 1;
   for await (const { record, raw } of parser as AsyncIterable<{ record: Record<string, string>; raw: string }>) {
     row += 1;
@@ -30,7 +31,9 @@ export async function* csvRecords(stream: Readable): AsyncGenerator<CsvRecord> {
 
 /** The header row of a CSV, lower-cased, read without the rest of the file. */
 export async function csvHeader(stream: Readable): Promise<string[]> {
-  const parser = stream.pipe(parse({ bom: true, to_line: 1 }));
+  const parser = parse({ bom: true, to_line: 1 });
+  stream.on('error', (error) => parser.destroy(error));
+  stream.pipe(parser);
   try {
     for await (const header of parser as AsyncIterable<string[]>) return header.map((h) => h.trim().toLowerCase());
     return [];

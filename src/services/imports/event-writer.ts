@@ -17,6 +17,9 @@ const TAG_SEPARATOR = '\u001f';
  * REPLACE keep what is there, UPSERT refreshes its rating, tags and review. A dry run only counts.
  */
 export class EventWriter {
+  /** items this batch wrote a rated event for (inserted or, in UPSERT, updated): their rating follows */
+  private readonly rated = new Set<string>();
+
   constructor(
     private readonly userId: string,
     private readonly batchId: string,
@@ -38,6 +41,7 @@ export class EventWriter {
       rows.push({ ...event, mediaId });
     }
     const inFileDuplicates = events.length - rows.length;
+    for (const row of rows) if (row.rating !== null && row.mediaId) this.rated.add(row.mediaId);
     const counts = this.dryRun ? await this.count(sql, rows) : await this.insert(sql, rows);
     return { ...counts, duplicates: counts.duplicates + inFileDuplicates };
   }
@@ -48,15 +52,15 @@ export class EventWriter {
     await sql.query(`DELETE FROM "WatchEvent" WHERE "userId" = $1::uuid AND source = $2::"WatchSource"`, [this.userId, this.source]);
   }
 
-  /** Items rated without a viewing take that rating; then every item rated by this batch's events takes its latest. */
+  /** Items rated by this batch's events take their latest rated event's; items rated without a viewing take that. */
   async applyRatings(sql: RawSql, ratings: { media: ImportedMedia; rating: number; ratedAt: Date }[]): Promise<void> {
     if (this.dryRun) return;
     await sql.query(
       `UPDATE "Media" m SET rating = e.rating, "ratedAt" = e."watchedAt"
        FROM (SELECT DISTINCT ON ("mediaId") "mediaId", rating, "watchedAt" FROM "WatchEvent"
-             WHERE "importBatchId" = $1::uuid AND rating IS NOT NULL ORDER BY "mediaId", "watchedAt" DESC) e
+             WHERE "mediaId" = ANY($1::uuid[]) AND rating IS NOT NULL ORDER BY "mediaId", "watchedAt" DESC) e
        WHERE m.id = e."mediaId" AND (m."ratedAt" IS NULL OR m."ratedAt" <= e."watchedAt")`,
-      [this.batchId],
+      [[...this.rated]],
     );
     if (ratings.length === 0) return;
     await this.resolver.resolve(sql, ratings.map((r) => r.media));

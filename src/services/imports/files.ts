@@ -29,42 +29,48 @@ export async function stageUpload(file: IncomingFile, dir: string, index: number
   await mkdir(dir, { recursive: true });
   const name = basename(file.filename || `file-${index + 1}`);
   const path = join(dir, `${index}-${name.replace(/[^\w.-]+/g, '_')}`);
+  const at = ['files', String(index)];
   let head = Buffer.alloc(0);
   let bytes = 0;
   let lines = 0;
+  // the whole file is checked as UTF-8 while it streams in, not just its beginning
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let utf8 = true;
   const observe = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
       bytes += chunk.length;
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      if (utf8) utf8 = decodes(() => decoder.decode(chunk, { stream: true }));
       done(null, chunk);
     },
+    flush(done) {
+      if (utf8) utf8 = decodes(() => decoder.decode());
+      done();
+    },
   });
-  await pipeline(openLimited(file, maxBytes, ['files', String(index)]), observe, createWriteStream(path));
-  if (bytes === 0) throw new ImportFileError('EMPTY_FILE', name, 'the file is empty', ['files', String(index)]);
-  checkEncoding(head, name, index);
+  await pipeline(openLimited(file, maxBytes, at), observe, createWriteStream(path));
+  if (bytes === 0) throw new ImportFileError('EMPTY_FILE', name, 'the file is empty', at);
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    throw new ImportFileError('UNSUPPORTED_ENCODING', name, 'the file is UTF-16; export it as UTF-8', at);
+  }
   const kind = sniffKind(head);
   if (kind === 'UNKNOWN') {
-    throw new ImportFileError('NOT_IMPORTABLE', name, 'this is not a CSV, JSON or ZIP file, whatever its name says', [
-      'files',
-      String(index),
-    ]);
+    throw new ImportFileError('NOT_IMPORTABLE', name, 'this is not a CSV, JSON or ZIP file, whatever its name says', at);
+  }
+  if (kind !== 'ZIP' && !utf8) {
+    throw new ImportFileError('UNSUPPORTED_ENCODING', name, 'the file is not UTF-8; export it as UTF-8', at);
   }
   const endsWithNewline = head.length === bytes ? head.at(-1) === 10 : true;
   return { name, kind, path, bytes, rows: kind === 'CSV' ? Math.max(0, lines + (endsWithNewline ? 0 : 1) - 1) : undefined };
 }
 
-/** UTF-8 only (a BOM is fine): UTF-16 and other encodings are refused up front rather than misread. */
-function checkEncoding(head: Buffer, name: string, index: number) {
-  const path = ['files', String(index)];
-  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
-    throw new ImportFileError('UNSUPPORTED_ENCODING', name, 'the file is UTF-16; export it as UTF-8', path);
-  }
-  if (head.readUInt32LE(0) === 0x04034b50) return;
+function decodes(work: () => unknown): boolean {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    work();
+    return true;
   } catch {
-    throw new ImportFileError('UNSUPPORTED_ENCODING', name, 'the file is not UTF-8; export it as UTF-8', path);
+    return false;
   }
 }
 

@@ -33,7 +33,7 @@ export interface RowError {
 }
 
 export type ImportItem =
-  | { type: 'event'; event: ImportedEvent; at?: { file: string; row: number; raw?: string } }
+  | { type: 'event'; event: ImportedEvent; at?: { file: string; row: number; raw?: string; dateField: string } }
   /** a rating without a viewing (e.g. Trakt's ratings file): sets the item's rating */
   | { type: 'rating'; media: ImportedMedia; rating: number; ratedAt: Date }
   | { type: 'error'; error: RowError };

@@ -134,7 +134,7 @@ export async function runBatch(deps: RunnerDeps, claimed: ImportBatch): Promise<
         if (storedErrors + errors.length < MAX_STORED_ERRORS) errors.push({
           file: item.at?.file ?? '',
           row: item.at?.row ?? 0,
-          field: 'watchedAt',
+          field: item.at?.dateField ?? 'watched_at',
           code: 'FUTURE_DATE',
           message: `watched at ${watchedAt.toISOString()}, in the future`,
           raw: item.at?.raw ?? null,

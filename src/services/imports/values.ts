@@ -27,7 +27,9 @@ export function parseDate(input: string): Parsed<Date> {
   if (!text) return fail('MISSING_VALUE', 'no date');
   let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
   if (m) return fromParts(+m[1]!, +m[2]!, +m[3]!, text);
-  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(text)) {
+  m = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}/.exec(text);
+  if (m) {
+    if (!utcDate(+m[1]!, +m[2]!, +m[3]!)) return fail('INVALID_DATE', `"${text}" is not a real date`);
     const withZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text.replace(' ', 'T')}Z`;
     const date = new Date(withZone);
     return Number.isNaN(date.getTime()) ? fail('INVALID_DATE', `"${text}" is not a date`) : ok(date);

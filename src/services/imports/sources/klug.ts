@@ -30,9 +30,26 @@ export async function checkKlugCsv(entries: Entry[]): Promise<void> {
 }
 
 export async function checkKlugJson(entries: Entry[]): Promise<void> {
-  if (!entries.some((e) => e.kind === 'JSON')) {
-    throw new ImportFileError('NOTHING_TO_IMPORT', entries.map((e) => e.name).join(', '), 'no JSON file in the upload');
+  const json = entries.filter((e) => e.kind === 'JSON');
+  if (json.length === 0) throw new ImportFileError('NOTHING_TO_IMPORT', entries.map((e) => e.name).join(', '), 'no JSON file in the upload');
+  for (const entry of json) await readKlugJson(entry);
+}
+
+/** The events of a KLUG_JSON file; the schema is checked before anything is written. */
+async function readKlugJson(entry: Entry): Promise<unknown[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readAll(await entry.open()));
+  } catch {
+    throw new ImportFileError('NOT_IMPORTABLE', entry.name, 'the file is not valid UTF-8 JSON');
   }
+  const doc = parsed as { input_schema?: unknown; events?: unknown };
+  if (!Array.isArray(parsed) && doc.input_schema !== KLUG_JSON_SCHEMA) {
+    throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, `input_schema must be "${KLUG_JSON_SCHEMA}" (got ${JSON.stringify(doc.input_schema ?? null)})`);
+  }
+  const events = Array.isArray(parsed) ? parsed : doc.events;
+  if (!Array.isArray(events)) throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, '"events" must be an array');
+  return events;
 }
 
 export async function* parseKlugCsv(entries: Entry[]): AsyncGenerator<ImportItem> {
@@ -49,18 +66,7 @@ export async function* parseKlugCsv(entries: Entry[]): AsyncGenerator<ImportItem
 
 export async function* parseKlugJson(entries: Entry[]): AsyncGenerator<ImportItem> {
   for (const entry of entries.filter((e) => e.kind === 'JSON')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readAll(await entry.open()));
-    } catch {
-      throw new ImportFileError('NOT_IMPORTABLE', entry.name, 'the file is not valid UTF-8 JSON');
-    }
-    const doc = parsed as { input_schema?: unknown; events?: unknown };
-    if (!Array.isArray(parsed) && doc.input_schema !== KLUG_JSON_SCHEMA) {
-      throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, `input_schema must be "${KLUG_JSON_SCHEMA}" (got ${JSON.stringify(doc.input_schema ?? null)})`);
-    }
-    const events = Array.isArray(parsed) ? parsed : doc.events;
-    if (!Array.isArray(events)) throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, '"events" must be an array');
+    const events = await readKlugJson(entry);
     for (const [index, event] of events.entries()) {
       const e = (event ?? {}) as Record<string, unknown>;
       const ids = (e.ids ?? {}) as Record<string, unknown>;
@@ -146,6 +152,6 @@ function itemOf(v: Record<string, string>, file: string, row: number, raw: strin
   return {
     type: 'event',
     event: { media, watchedAt, rating, rewatch: parseBoolean(v.rewatch), tags: parseTags(v.tags), review: v.review?.trim() || null },
-    at: { file, row, raw },
+    at: { file, row, raw, dateField: 'watched_at' },
   };
 }

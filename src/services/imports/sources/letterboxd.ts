@@ -112,7 +112,7 @@ function* filmItems(film: Film): Generator<ImportItem> {
         tags: viewing.tags,
         review: viewing.review,
       },
-      at: { file: viewing.file, row: viewing.row },
+      at: { file: viewing.file, row: viewing.row, dateField: 'Watched Date' },
     };
   }
   if (viewings.length === 0 && (film.watchedDate || film.ratedAt)) {

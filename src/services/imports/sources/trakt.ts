@@ -33,46 +33,46 @@ export async function checkTrakt(entries: Entry[]): Promise<void> {
  * told apart per item by `watched_at` or `rated_at`. Later plays of the same item are rewatches.
  */
 export async function* parseTrakt(entries: Entry[]): AsyncGenerator<ImportItem> {
+  const all: { item: TraktItem; row: number; file: string }[] = [];
   for (const entry of entries.filter((e) => e.kind === 'JSON')) {
-    const items = await readItems(entry);
-    const plays = new Map<string, number>();
-    const ordered = items
-      .map((item, index) => ({ item, row: index + 1 }))
-      .sort((a, b) => String(a.item.watched_at ?? '').localeCompare(String(b.item.watched_at ?? '')));
-    for (const { item, row } of ordered) {
-      const raw = JSON.stringify(item);
-      const fail = (field: string, code: string, message: string): ImportItem => ({
-        type: 'error',
-        error: { file: entry.name, row, field, code, message, raw },
-      });
-      const media = mediaOf(item);
-      if (!media) {
-        yield fail('type', 'UNSUPPORTED_ITEM', 'neither a movie nor an episode with its show');
+    (await readItems(entry)).forEach((item, index) => all.push({ item, row: index + 1, file: entry.name }));
+  }
+  // plays are counted across every file (history often comes as several pages), oldest first
+  all.sort((a, b) => String(a.item.watched_at ?? '').localeCompare(String(b.item.watched_at ?? '')));
+  const plays = new Map<string, number>();
+  for (const { item, row, file } of all) {
+    const raw = JSON.stringify(item);
+    const fail = (field: string, code: string, message: string): ImportItem => ({
+      type: 'error',
+      error: { file, row, field, code, message, raw },
+    });
+    const media = mediaOf(item);
+    if (!media) {
+      yield fail('type', 'UNSUPPORTED_ITEM', 'neither a movie nor an episode with its show');
+      continue;
+    }
+    if (item.watched_at !== undefined) {
+      const date = parseDate(String(item.watched_at));
+      if (!date.ok) {
+        yield fail('watched_at', date.code, date.message);
         continue;
       }
-      if (item.watched_at !== undefined) {
-        const date = parseDate(String(item.watched_at));
-        if (!date.ok) {
-          yield fail('watched_at', date.code, date.message);
-          continue;
-        }
-        const key = `${media.kind}:${media.externalIds.trakt ?? media.title}:${media.seasonNumber}:${media.episodeNumber}`;
-        const seen = plays.get(key) ?? 0;
-        plays.set(key, seen + 1);
-        yield {
-          type: 'event',
-          event: { media, watchedAt: date.value, rating: null, rewatch: seen > 0, tags: [], review: null },
-          at: { file: entry.name, row, raw },
-        };
-      } else if (item.rated_at !== undefined) {
-        const date = parseDate(String(item.rated_at));
-        const rating = parseRating(item.rating, 10);
-        if (!date.ok) yield fail('rated_at', date.code, date.message);
-        else if (!rating.ok || rating.value === null) yield fail('rating', 'INVALID_RATING', `"${item.rating}" is not a 1–10 rating`);
-        else yield { type: 'rating', media, rating: rating.value, ratedAt: date.value };
-      } else {
-        yield fail('watched_at', 'MISSING_VALUE', 'neither watched_at nor rated_at');
-      }
+      const key = `${media.kind}:${media.externalIds.trakt ?? media.title}:${media.seasonNumber}:${media.episodeNumber}`;
+      const seen = plays.get(key) ?? 0;
+      plays.set(key, seen + 1);
+      yield {
+        type: 'event',
+        event: { media, watchedAt: date.value, rating: null, rewatch: seen > 0, tags: [], review: null },
+        at: { file, row, raw, dateField: 'watched_at' },
+      };
+    } else if (item.rated_at !== undefined) {
+      const date = parseDate(String(item.rated_at));
+      const rating = parseRating(item.rating, 10);
+      if (!date.ok) yield fail('rated_at', date.code, date.message);
+      else if (!rating.ok || rating.value === null) yield fail('rating', 'INVALID_RATING', `"${item.rating}" is not a 1–10 rating`);
+      else yield { type: 'rating', media, rating: rating.value, ratedAt: date.value };
+    } else {
+      yield fail('watched_at', 'MISSING_VALUE', 'neither watched_at nor rated_at');
     }
   }
 }
