@@ -87,6 +87,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     if (req.method === 'POST' && isMultipart(req)) {
       try {
         (req as IncomingMessage & { body?: unknown }).body = await parseMultipart(req, res, config.uploadMaxBytes);
+        // Yoga now reads the parsed operations, not the upload: its own body-size check must not count the files
+        delete req.headers['content-length'];
       } catch (error) {
         if (!(error instanceof MultipartError)) throw error;
         return sendGraphQLError(res, error.status, error.message, error.code);

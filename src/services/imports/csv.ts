@@ -16,7 +16,6 @@ export async function* csvRecords(stream: Readable): AsyncGenerator<CsvRecord> {
     columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
     relax_column_count: true,
     skip_empty_lines: true,
-    info: true,
     raw: true,
   });
   // pipe() does not pass a source's error on: a damaged archive entry would leave the parser waiting
