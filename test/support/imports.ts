@@ -6,7 +6,8 @@ import { graphql } from '../gql/index.js';
 import type { StartImportInput } from '../gql/graphql.js';
 import type { TestServer } from './server.js';
 
-export const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures');
+/** A copy of shared/fixtures/letterboxd-small, kept here so the suite runs wherever the repository is cloned. */
+export const FIXTURES = join(import.meta.dirname, '../fixtures');
 export const LETTERBOXD_DIR = join(FIXTURES, 'letterboxd-small');
 
 export interface UploadFile {
