@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
-import type { MediaInput, MediaOrder, RecordWatchInput, UpdateMediaInput } from './gql/graphql.js';
+import type { MediaInput, MediaOrder, RecordWatchInput } from './gql/graphql.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const CREATE = graphql(`
