@@ -19,7 +19,6 @@
  *                       media match, as it was and after ANALYZE "Media" (rolled back too)
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, openAsBlob, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -32,6 +31,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 import yazl from 'yazl';
+import { dbName, dbUrl, EXPLAIN, gql, KEEP, SIGN_UP, withAdmin, type GraphQLResponse } from './support.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
 process.env.NODE_ENV = 'production';
@@ -41,9 +41,6 @@ const { loadConfig } = await import('../src/config.js');
 const { decodeId } = await import('../src/schema/ids.js');
 type App = Awaited<ReturnType<typeof startApp>>;
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const KEEP = process.env.BENCH_KEEP === '1';
-const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 if (!Number.isInteger(EVENTS) || EVENTS < 1) throw new Error(`BENCH_EVENTS must be a positive integer (got ${process.env.BENCH_EVENTS})`);
 
@@ -168,22 +165,6 @@ function captureStatement(statement: Sent, kind: string) {
 // Database lifecycle
 // ---------------------------------------------------------------------------------------------------------
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const dbName = `klug_bench_${randomBytes(6).toString('hex')}`;
-const dbUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  return url.toString();
-})();
 
 // ---------------------------------------------------------------------------------------------------------
 // Generated data. Pseudo-random values come from a 32-bit integer hash of (key, salt), so a run generates the
@@ -381,32 +362,7 @@ const isoDay = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10)
 // HTTP and WebSocket
 // ---------------------------------------------------------------------------------------------------------
 
-interface GraphQLResponse<T> {
-  data?: T;
-  errors?: { message: string; extensions?: unknown }[];
-}
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-graphql-yoga-csrf': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as GraphQLResponse<T>;
-  if (!response.ok || body.errors?.length || !body.data) {
-    throw new Error(`GraphQL request failed (${response.status}): ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
-  }
-  return body.data;
-}
-
-const SIGN_UP = /* GraphQL */ `
-  mutation BenchSignUp($email: String!, $password: String!, $displayName: String) {
-    signUp(email: $email, password: $password, displayName: $displayName) {
-      __typename
-      ... on AuthSuccess { token user { id } }
-      ... on Error { code message }
-    }
-  }`;
 
 const START_IMPORT = /* GraphQL */ `
   mutation BenchStartImport($input: StartImportInput!) {

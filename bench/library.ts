@@ -13,10 +13,10 @@
  *   BENCH_EXPLAIN=1     also print EXPLAIN (ANALYZE, BUFFERS) of every statement one request of (a), (b)
  *                       and (c) sends, with the parameters it sent them with
  */
-import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { dbName, dbUrl, EXPLAIN, gql, KEEP, SIGN_UP, withAdmin } from './support.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
 process.env.NODE_ENV = 'production';
@@ -26,9 +26,6 @@ const { loadConfig } = await import('../src/config.js');
 const { decodeId } = await import('../src/schema/ids.js');
 type App = Awaited<ReturnType<typeof startApp>>;
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
-const KEEP = process.env.BENCH_KEEP === '1';
-const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
 
 const PEOPLE = 20;
 const PASSWORD = 'a long bench passphrase 1';
@@ -104,57 +101,12 @@ function statementCounter(app: App): { source: string; read: () => number } {
 // Database lifecycle
 // ---------------------------------------------------------------------------------------------------------
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const dbName = `klug_bench_${randomBytes(6).toString('hex')}`;
-const dbUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  return url.toString();
-})();
 
 // ---------------------------------------------------------------------------------------------------------
 // HTTP
 // ---------------------------------------------------------------------------------------------------------
 
-interface GraphQLResponse<T> {
-  data?: T;
-  errors?: { message: string; extensions?: unknown }[];
-}
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-graphql-yoga-csrf': '1',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as GraphQLResponse<T>;
-  if (!response.ok || body.errors?.length || !body.data) {
-    throw new Error(`GraphQL request failed (${response.status}): ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
-  }
-  return body.data;
-}
-
-const SIGN_UP = /* GraphQL */ `
-  mutation BenchSignUp($email: String!, $password: String!, $displayName: String) {
-    signUp(email: $email, password: $password, displayName: $displayName) {
-      __typename
-      ... on AuthSuccess { token user { id } }
-      ... on Error { code message }
-    }
-  }`;
 
 const PAGE = /* GraphQL */ `
   query BenchPage($first: Int!, $after: String) {

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** What both benchmarks share: the admin connection, a fresh database's name and URL, GraphQL over HTTP. */
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export const KEEP = process.env.BENCH_KEEP === '1';
+export const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
+
+export async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export const dbName = `klug_bench_${randomBytes(6).toString('hex')}`;
+export const dbUrl = (() => {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  return url.toString();
+})();
+
+export interface GraphQLResponse<T> {
+  data?: T;
+  errors?: { message: string; extensions?: unknown }[];
+}
+
+export async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-graphql-yoga-csrf': '1',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as GraphQLResponse<T>;
+  if (!response.ok || body.errors?.length || !body.data) {
+    throw new Error(`GraphQL request failed (${response.status}): ${JSON.stringify(body.errors ?? body).slice(0, 500)}`);
+  }
+  return body.data;
+}
+
+export const SIGN_UP = /* GraphQL */ `
+  mutation BenchSignUp($email: String!, $password: String!, $displayName: String) {
+    signUp(email: $email, password: $password, displayName: $displayName) {
+      __typename
+      ... on AuthSuccess { token user { id } }
+      ... on Error { code message }
+    }
+  }`;
