@@ -31,7 +31,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 import yazl from 'yazl';
-import { dbName, dbUrl, EXPLAIN, gql, KEEP, SIGN_UP, withAdmin, type GraphQLResponse } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, SIGN_UP, type GraphQLResponse } from './support.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
 process.env.NODE_ENV = 'production';
@@ -632,9 +632,7 @@ async function cleanUp() {
     }
     if (tempDir) await rm(tempDir, { recursive: true, force: true }).catch((error: unknown) => console.error(`removing ${tempDir} failed:`, error));
     if (!created) return;
-    await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch((error: unknown) =>
-      console.error(`dropping ${dbName} failed:`, error),
-    );
+    await dropBenchDatabase();
   })();
   return stopping;
 }
@@ -667,25 +665,12 @@ async function main() {
   );
 
   // ── 2. database, server, people ────────────────────────────────────────────────────────────────────────
-  const server = await withAdmin(async (client) => {
-    const [version] = (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows;
-    await client.query(`CREATE DATABASE ${dbName}`);
-    return version!.v;
-  });
+  const server = await createBenchDatabase();
   created = true;
   log(`PostgreSQL ${server}, Node ${process.version}; database ${dbName}`);
   const startingAt = performance.now();
   app = await startApp(
-    loadConfig({
-      DATABASE_URL: dbUrl,
-      KLUG_SECRET_KEY: 'bench-secret-key-of-at-least-32-characters',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-      NODE_ENV: 'production',
-      KLUG_IMPORT_UPLOAD_MAX_MB: '500',
-      KLUG_DATA_DIR: tempDir,
-    }),
+    loadConfig(benchEnv({ KLUG_IMPORT_UPLOAD_MAX_MB: '500', KLUG_DATA_DIR: tempDir })),
   );
   log(`server up at ${app.url} (migrations applied) in ${ms(performance.now() - startingAt)}`);
   const person = await signUp(app.url, 'importer@bench.klug.test');

@@ -16,7 +16,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { dbName, dbUrl, EXPLAIN, gql, KEEP, SIGN_UP, withAdmin } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, SIGN_UP } from './support.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
 process.env.NODE_ENV = 'production';
@@ -395,9 +395,7 @@ async function cleanUp() {
       log(`\nBENCH_KEEP=1: kept the database at ${dbUrl}`);
       return;
     }
-    await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch((error: unknown) =>
-      console.error(`dropping ${dbName} failed:`, error),
-    );
+    await dropBenchDatabase();
   })();
   return stopping;
 }
@@ -411,24 +409,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main() {
   log(`Klug library benchmark — ${new Date().toISOString()}`);
-  const server = await withAdmin(async (client) => {
-    const [version] = (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows;
-    await client.query(`CREATE DATABASE ${dbName}`);
-    return version!.v;
-  });
+  const server = await createBenchDatabase();
   created = true;
   log(`PostgreSQL ${server}, Node ${process.version}; database ${dbName}`);
 
   const startingAt = performance.now();
   app = await startApp(
-    loadConfig({
-      DATABASE_URL: dbUrl,
-      KLUG_SECRET_KEY: 'bench-secret-key-of-at-least-32-characters',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-      NODE_ENV: 'production',
-    }),
+    loadConfig(benchEnv()),
   );
   log(`server up at ${app.url} (migrations applied) in ${ms(performance.now() - startingAt)}`);
   const url = app.url;

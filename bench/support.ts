@@ -53,3 +53,31 @@ export const SIGN_UP = /* GraphQL */ `
       ... on Error { code message }
     }
   }`;
+
+/** Creates the bench database beside the admin URL; answers the server's version. */
+export function createBenchDatabase(): Promise<string> {
+  return withAdmin(async (client) => {
+    const [version] = (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows;
+    await client.query(`CREATE DATABASE ${dbName}`);
+    return version!.v;
+  });
+}
+
+export function dropBenchDatabase(): Promise<unknown> {
+  return withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch((error: unknown) =>
+    console.error(`dropping ${dbName} failed:`, error),
+  );
+}
+
+/** The server's environment for a bench run: the bench database, production mode, quiet unless asked. */
+export function benchEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: dbUrl,
+    KLUG_SECRET_KEY: 'bench-secret-key-of-at-least-32-characters',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    NODE_ENV: 'production',
+    ...extra,
+  };
+}
