@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { dataLayout } from './data-dir.js';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -28,6 +29,9 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  KLUG_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  KLUG_RUN_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  KLUG_RUN_POLL_SECONDS: z.coerce.number().min(0.1).max(600).default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -68,11 +72,15 @@ export interface Config {
   loginThrottle: LoginThrottleSettings;
   limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxPageSize: number };
   shutdownTimeoutMs: number;
+  /** long work (src/jobs): leases, polling, progress throttle, retries; and runs of each kind per process */
+  runs: { leaseMs: number; pollMs: number; progressMs: number; affinityGraceMs: number; retryBaseMs: number; retryMaxMs: number };
+  concurrency: { import: number };
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs'>> & {
   loginThrottle?: Partial<LoginThrottleSettings>;
   limits?: Partial<Config['limits']>;
+  runs?: Partial<Config['runs']>;
 };
 
 export class ConfigError extends Error {
@@ -81,8 +89,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const SECRET_KEY_FILE = 'secret.key';
 
 /** Parses every setting once; all problems are reported together. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
@@ -98,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const production = e.NODE_ENV === 'production';
   const database: Config['database'] = e.DATABASE_URL
     ? { kind: 'postgres', url: e.DATABASE_URL }
-    : { kind: 'pglite', dataDir: join(dataDir, 'pglite') };
+    : { kind: 'pglite', dataDir: dataLayout(dataDir).pglite };
 
   const base: Config = {
     env: e.NODE_ENV,
@@ -128,19 +134,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     },
     limits: { maxDepth: 12, maxAliases: 20, maxTokens: 4000, maxCost: 20000, maxPageSize: 100 },
     shutdownTimeoutMs: 10_000,
+    runs: {
+      leaseMs: e.KLUG_RUN_LEASE_SECONDS * 1000,
+      pollMs: e.KLUG_RUN_POLL_SECONDS * 1000,
+      progressMs: 1000,
+      affinityGraceMs: 15 * 60_000,
+      retryBaseMs: 2000,
+      retryMaxMs: 5 * 60_000,
+    },
+    concurrency: { import: e.KLUG_IMPORT_CONCURRENCY },
   };
-  const { loginThrottle, limits, ...rest } = overrides;
+  const { loginThrottle, limits, runs, ...rest } = overrides;
   return {
     ...base,
     ...rest,
     loginThrottle: { ...base.loginThrottle, ...loginThrottle },
     limits: { ...base.limits, ...limits },
+    runs: { ...base.runs, ...runs },
   };
 }
 
 /** Embedded mode keeps a generated key beside its database, so `npm start` needs no setup. */
 function keptSecretKey(dataDir: string): string {
-  const file = join(dataDir, SECRET_KEY_FILE);
+  const file = dataLayout(dataDir).secretKey;
   if (existsSync(file)) {
     const kept = readFileSync(file, 'utf8').trim();
     if (kept.length < 32) throw new ConfigError([`${file}: the kept secret key is shorter than 32 characters`]);

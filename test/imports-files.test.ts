@@ -69,7 +69,7 @@ async function batchesOf(email: string) {
 
 /** The batches' staging directories now (finished batches remove theirs). */
 async function staged() {
-  await server.app.services.importQueue.idle();
+  await server.app.runs.idle();
   const dir = join(server.config.dataDir, 'imports');
   return existsSync(dir) ? readdirSync(dir) : [];
 }
@@ -212,7 +212,7 @@ describe('files refused before anything is written', () => {
     const person = await server.newPerson();
     const result = await startImport(server, person.token, [{ name: 'empty.json', content: '[]' }], { source: 'KLUG_JSON' });
     expect(result.__typename).toBe('StartImportSuccess');
-    await server.app.services.importQueue.idle();
+    await server.app.runs.idle();
     const data = await server.gql(BATCH, { id: result.batch!.id }, { token: person.token });
     expect(data.node).toMatchObject({ status: 'COMPLETED', insertedCount: 0, errorCount: 0 });
   });

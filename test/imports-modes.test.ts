@@ -363,7 +363,7 @@ describe('reuseSettingsFrom', () => {
       mode: 'APPEND',
     });
     expect(overridden).toMatchObject({ __typename: 'StartImportSuccess', batch: { source: 'KLUG_CSV', mode: 'APPEND', dryRun: true } });
-    await server.app.services.importQueue.idle();
+    await server.app.runs.idle();
     expect(await history(person.token)).toEqual([]);
   });
 
@@ -406,7 +406,7 @@ describe('cancelImport', () => {
     let own = await startTestServer({ database });
     try {
       // with the worker stopped, every batch started stays QUEUED until the next start
-      await own.app.services.importQueue.stop();
+      await own.app.runs.stop();
       const person = await own.newPerson();
       const kept = startedId(await startImport(own, person.token, [klugCsv('kept.csv', 'Heat,2023-01-01,1995,,,')], { source: 'KLUG_CSV' }));
       const dropped = startedId(
@@ -420,7 +420,7 @@ describe('cancelImport', () => {
 
       await own.stop();
       own = await startTestServer({ database });
-      await own.app.services.importQueue.idle();
+      await own.app.runs.idle();
       const data = await own.gql(BATCHES, {}, { token: person.token });
       expect(data.importBatches.edges.map((e) => [e.node.id, e.node.status])).toEqual([
         [dropped, 'CANCELLED'],
@@ -483,7 +483,7 @@ describe('importProgress over graphql-ws', () => {
       expect(first.value?.errors).toBeUndefined();
       expect(first.value?.data?.importProgress).toMatchObject({ id, status: 'QUEUED', totalRows: 3, processedRows: 0, progress: 0 });
 
-      server.app.services.importQueue.enqueue(row.id);
+      await server.app.runs.enqueue({ kind: "import", userId, subjectId: row.id, node: server.app.runs.node });
       const seen = [first.value!.data!.importProgress];
       for await (const result of results) {
         expect(result.errors).toBeUndefined();
@@ -550,6 +550,8 @@ describe('restart recovery', () => {
       const content = `${HEADER}\nHeat,2023-01-01,1995,4,,\nAlien,2023-01-02,1979,,,\nRan,2023-01-03,1985,,,\n`;
       await writeFile(path, content);
       const stale = new Date(Date.now() - 10 * 60_000);
+      // what a server that died mid-way leaves: the batch PROCESSING, its run held under a lease that ran out
+      const heldByTheDead = { status: 'RUNNING' as const, attempts: 1, leaseOwner: 'gone/0', leaseUntil: stale, startedAt: stale };
       const resumable = await prisma.importBatch.create({
         data: {
           userId,
@@ -557,13 +559,13 @@ describe('restart recovery', () => {
           mode: 'APPEND',
           status: 'PROCESSING',
           startedAt: stale,
-          heartbeatAt: stale,
           totalRows: 3,
           processedRows: 1,
           insertedCount: 1,
           files: [{ name: 'history.csv', kind: 'CSV', path, bytes: Buffer.byteLength(content), rows: 3 }],
         },
       });
+      await prisma.run.create({ data: { kind: 'import', userId, subjectId: resumable.id, ...heldByTheDead } });
       // what the dead server had written of it before stopping
       const heat = await prisma.media.create({ data: { userId, kind: 'MOVIE', title: 'Heat', normalizedTitle: 'heat', year: 1995 } });
       await prisma.watchEvent.create({
@@ -576,14 +578,16 @@ describe('restart recovery', () => {
           mode: 'APPEND',
           status: 'PROCESSING',
           startedAt: stale,
-          heartbeatAt: stale,
           files: [{ name: 'lost.csv', kind: 'CSV', path: join(dir, 'lost.csv'), bytes: 100, rows: 2 }],
         },
       });
+      await prisma.run.create({ data: { kind: 'import', userId, subjectId: orphan.id, ...heldByTheDead } });
+      // and a batch recorded by a server that stopped before it queued it
+      const unqueued = await prisma.importBatch.create({ data: { userId, source: 'KLUG_CSV', mode: 'APPEND', files: [] } });
 
       await own.stop();
       own = await startTestServer({ database });
-      await own.app.services.importQueue.idle();
+      await own.app.runs.idle();
 
       const resumed = await own.gql(BATCH, { id: globalId('ImportBatch', resumable.id) }, { token: person.token });
       expect(resumed.node).toMatchObject({ status: 'COMPLETED', insertedCount: 3, duplicateCount: 0, errorCount: 0, errorMessage: null });
@@ -591,10 +595,16 @@ describe('restart recovery', () => {
       expect(events.watchEvents.edges.map((e) => e.node.media.title)).toEqual(['Heat', 'Alien', 'Ran']);
       expect(await own.app.db.prisma.watchEvent.count({ where: { userId, importBatchId: resumable.id } })).toBe(3);
 
-      const failed = await own.gql(BATCH, { id: globalId('ImportBatch', orphan.id) }, { token: person.token });
-      expect(failed.node).toMatchObject({ status: 'FAILED' });
-      expect(failed.node && 'errorMessage' in failed.node && failed.node.errorMessage).toMatch(/files are gone/);
-      expect(failed.node && 'finishedAt' in failed.node && failed.node.finishedAt).toBeTruthy();
+      for (const [batch, reason] of [
+        [orphan, /files are gone/],
+        [unqueued, /before the import was queued/],
+      ] as const) {
+        const failed = await own.gql(BATCH, { id: globalId('ImportBatch', batch.id) }, { token: person.token });
+        expect(failed.node).toMatchObject({ status: 'FAILED' });
+        expect(failed.node && 'errorMessage' in failed.node && failed.node.errorMessage).toMatch(reason);
+        expect(failed.node && 'finishedAt' in failed.node && failed.node.finishedAt).toBeTruthy();
+      }
+      expect(await own.app.db.prisma.run.count({ where: { userId, status: { in: ['QUEUED', 'RUNNING'] } } })).toBe(0);
     } finally {
       await own.stop();
       await database.drop();

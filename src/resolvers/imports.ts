@@ -74,7 +74,7 @@ builder.subscriptionField('importProgress', (t) =>
       const userId = requireViewer(ctx).user.id;
       const id = decodeId(String(args.batchId), 'ImportBatch', 'batchId');
       // listen before reading the current state, so no change falls between the two
-      const updates = ctx.pubsub.subscribe('import:progress', id)[Symbol.asyncIterator]();
+      const updates = ctx.pubsub.subscribe('run:changed', id)[Symbol.asyncIterator]();
       const first = updates.next();
       return (async function* () {
         try {
@@ -82,8 +82,9 @@ builder.subscriptionField('importProgress', (t) =>
           yield current;
           if (TERMINAL.has(current.status)) return;
           for (let next = await first; !next.done; next = await updates.next()) {
-            yield next.value as ImportBatch;
-            if (TERMINAL.has((next.value as ImportBatch).status)) return;
+            const batch = next.value.view as ImportBatch;
+            yield batch;
+            if (TERMINAL.has(batch.status)) return;
           }
         } finally {
           await updates.return?.();

@@ -22,8 +22,10 @@ import { attachWebSocket } from './websocket.js';
 import { domainErrorOf, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { sendImportErrors } from './import-errors-route.js';
-import { purgeExpired } from '../jobs/purge-expired.js';
 import { Scheduler } from '../jobs/scheduler.js';
+import { RunWorker } from '../jobs/run-worker.js';
+import { nodeId } from '../data-dir.js';
+import { createDomains } from '../services/domains.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -34,6 +36,8 @@ export interface App {
   services: Services;
   log: Logger;
   scheduler: Scheduler;
+  /** the worker for long work (imports…); `runs.idle()` waits for it */
+  runs: RunWorker;
   stop(): Promise<void>;
 }
 
@@ -48,7 +52,17 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
   const events = createEventBus(config.redisUrl);
-  const services = createServices(db, config, events, log);
+  const runs = new RunWorker({
+    sql: db.sql,
+    events,
+    log,
+    settings: config.runs,
+    node: nodeId(config.dataDir),
+    exclusive: db.kind === 'pglite',
+  });
+  const services = createServices(db, config, events, runs);
+  const domains = createDomains(db, config, services);
+  for (const kind of domains.flatMap((d) => d.kinds ?? [])) runs.register(kind);
   const owner = config.authMode === 'disabled' ? await services.accounts.ensureOwner() : null;
   const buildContext = createContextFactory({ config, prisma: db.prisma, services, pubsub: events.pubsub, log, owner });
 
@@ -134,19 +148,16 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   });
 
   const ws = attachWebSocket({ server, yoga, path: GRAPHQL_PATH, services, config, log });
-  const scheduler = new Scheduler(
-    [{ name: 'purge-expired', schedule: '17 3 * * *', run: () => purgeExpired(db.prisma, services) }],
-    db.sql,
-    log,
-  );
+  const scheduler = new Scheduler(domains.flatMap((d) => d.jobs ?? []), db.sql, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}${GRAPHQL_PATH}`;
+  for (const domain of domains) await domain.recover?.();
+  await runs.start();
   scheduler.start();
-  await services.importQueue.recover();
 
   const stop = async () => {
     if (draining) return;
@@ -157,7 +168,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     const sweeper = setInterval(() => server.closeIdleConnections(), 100);
     server.closeIdleConnections();
     await ws.close();
-    await services.importQueue.stop();
+    await runs.stop();
+    for (const domain of domains) await domain.stop?.();
     const forced = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
     await closed;
     clearInterval(sweeper);
@@ -166,5 +178,5 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     await db.close();
   };
 
-  return { url, port, db, services, log, scheduler, stop };
+  return { url, port, db, services, log, scheduler, runs, stop };
 }

@@ -1,7 +1,6 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
-import type { ImportBatch } from '../generated/prisma/client.js';
 
 export type AccountEventKind = 'LOGGED_IN' | 'LOGGED_OUT' | 'API_TOKEN_CREATED' | 'API_TOKEN_REVOKED';
 
@@ -12,11 +11,21 @@ export interface AccountEvent {
   subjectId: string;
 }
 
+export interface RunChange {
+  run: { id: string; kind: string; status: string; progress: Record<string, unknown> };
+  view: unknown;
+}
+
 /** Every event topic in Klug, keyed by the person it belongs to so one never hears another's. */
 export type Events = {
   'account:event': [userId: string, event: AccountEvent];
-  /** the batch's state after each change and about once a second while it runs */
-  'import:progress': [batchId: string, batch: ImportBatch];
+  /**
+   * a run after each change and about once a second while it works, keyed by the domain row it works on
+   * (an import batch…); `view` is that row as the domain shows it
+   */
+  'run:changed': [subjectId: string, change: RunChange];
+  /** a run was queued somewhere: wakes the workers of every replica */
+  'run:queued': [queued: { kind: string }];
 };
 
 export interface EventBus {

@@ -1,8 +1,8 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import type { Logger } from '../logger.js';
+import type { RunQueue } from '../jobs/run-queue.js';
+import { IMPORT_RUN } from './imports/import-runs.js';
 import { ImportService } from './imports/imports.js';
-import { ImportQueue } from './imports/queue.js';
 import { AccountsService } from './accounts/accounts.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import type { EventBus } from './events.js';
@@ -15,19 +15,21 @@ import { SecretBox } from './secret-box.js';
 
 export type Services = ReturnType<typeof createServices>;
 
-export function createServices(db: Database, config: Config, events: EventBus, log: Logger) {
+export function createServices(db: Database, config: Config, events: EventBus, runs: RunQueue) {
   const { prisma } = db;
   const paginator = new Paginator(config.secretKey);
   const media = new MediaService(prisma, paginator);
-  const importQueue: ImportQueue = new ImportQueue(
-    { prisma, sql: db.sql, events, log, uploadMaxBytes: config.uploadMaxBytes },
-    () => imports,
-  );
-  const imports: ImportService = new ImportService({
+  const imports = new ImportService({
     prisma,
     dataDir: config.dataDir,
     uploadMaxBytes: config.uploadMaxBytes,
-    enqueue: (id) => importQueue.enqueue(id),
+    runs: {
+      enqueue: async (batch) => void (await runs.enqueue({ kind: IMPORT_RUN, userId: batch.userId, subjectId: batch.id, node: runs.node })),
+      cancel: async (batchId) => {
+        const run = await runs.latestFor(IMPORT_RUN, batchId);
+        if (run) await runs.cancel(run.id);
+      },
+    },
   });
   return {
     accounts: new AccountsService({
@@ -44,6 +46,5 @@ export function createServices(db: Database, config: Config, events: EventBus, l
     shows: new ShowService(prisma),
     shareLinks: new ShareLinkService(prisma),
     imports,
-    importQueue,
   };
 }

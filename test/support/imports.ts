@@ -114,7 +114,7 @@ export async function startImport(server: TestServer, token: string, files: Uplo
 export async function importAndWait(server: TestServer, token: string, files: UploadFile[], input: StartImportVariables) {
   const started = await startImport(server, token, files, input);
   if (started.__typename !== 'StartImportSuccess' || !started.batch) throw new Error(`import refused: ${JSON.stringify(started)}`);
-  await server.app.services.importQueue.idle();
+  await server.app.runs.idle();
   const data = await server.gql(BATCH, { id: started.batch.id }, { token });
   if (!data.node || !('status' in data.node)) throw new Error('batch not found');
   return data.node;

@@ -52,6 +52,16 @@ export class EventWriter {
     await sql.query(`DELETE FROM "WatchEvent" WHERE "userId" = $1::uuid AND source = $2::"WatchSource"`, [this.userId, this.source]);
   }
 
+  /** Counts as rated by this batch the items of rated events written before an interruption. */
+  async markRated(sql: RawSql, media: ImportedMedia[]): Promise<void> {
+    if (media.length === 0 || this.dryRun) return;
+    await this.resolver.resolve(sql, media);
+    for (const m of media) {
+      const id = this.resolver.idOf(m);
+      if (id) this.rated.add(id);
+    }
+  }
+
   /** Items rated by this batch's events take their latest rated event's; items rated without a viewing take that. */
   async applyRatings(sql: RawSql, ratings: { media: ImportedMedia; rating: number; ratedAt: Date }[]): Promise<void> {
     if (this.dryRun) return;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImportBatch, ImportMode, ImportSource, PrismaClient } from '../../generated/prisma/client.js';
+import { dataLayout } from '../../data-dir.js';
 import { uuid7 } from '../../db/uuid7.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { IncomingFile } from '../uploads.js';
@@ -24,8 +25,15 @@ export interface ImportsDeps {
   prisma: PrismaClient;
   dataDir: string;
   uploadMaxBytes: number;
-  /** hands a new batch to the worker */
-  enqueue(batchId: string): void;
+  runs: ImportRuns;
+}
+
+/** How imports reach the runs mechanism (src/jobs), which carries each batch as a run. */
+export interface ImportRuns {
+  /** queues a run for the batch, kept on this replica, whose disk holds the files */
+  enqueue(batch: ImportBatch): Promise<void>;
+  /** ends the batch's run for good; answers once it is over, or asked to be when another replica holds it */
+  cancel(batchId: string): Promise<void>;
 }
 
 const ACTIVE = ['QUEUED', 'PROCESSING', 'ENRICHING'] as const;
@@ -34,7 +42,7 @@ export class ImportService {
   constructor(private readonly deps: ImportsDeps) {}
 
   stagingDir(batchId: string): string {
-    return join(this.deps.dataDir, 'imports', batchId);
+    return join(dataLayout(this.deps.dataDir).imports, batchId);
   }
 
   /**
@@ -77,7 +85,12 @@ export class ImportService {
           files: staged as never,
         },
       });
-      this.deps.enqueue(batch.id);
+      try {
+        await this.deps.runs.enqueue(batch);
+      } catch (error) {
+        await prisma.importBatch.delete({ where: { id } });
+        throw error;
+      }
       return batch;
     } catch (error) {
       await removeStaging(dir);
@@ -91,11 +104,7 @@ export class ImportService {
     if (!(ACTIVE as readonly string[]).includes(batch.status)) {
       throw new ValidationError(`The import is already ${batch.status.toLowerCase()}`, ['id']);
     }
-    const { count } = await this.deps.prisma.importBatch.updateMany({
-      where: { id, status: 'QUEUED' },
-      data: { status: 'CANCELLED', cancelRequested: true, finishedAt: new Date() },
-    });
-    if (count === 0) await this.deps.prisma.importBatch.update({ where: { id }, data: { cancelRequested: true } });
+    await this.deps.runs.cancel(id);
     return this.require(userId, id);
   }
 
@@ -113,6 +122,15 @@ export class ImportService {
       select: { cursorAfter: true },
     });
     return last?.cursorAfter ?? null;
+  }
+
+  /** Batches recorded by a server that stopped before it could queue them: nobody will ever run them. */
+  async failUnqueued(): Promise<number> {
+    return this.deps.prisma.$executeRaw`
+      UPDATE "ImportBatch" b SET status = 'FAILED', "finishedAt" = now(),
+        "errorMessage" = 'the server stopped before the import was queued; start it again'
+      WHERE b.status IN ('QUEUED', 'PROCESSING', 'ENRICHING')
+        AND NOT EXISTS (SELECT 1 FROM "Run" r WHERE r."subjectId" = b.id AND r.kind = 'import')`;
   }
 
   hasStagedFiles(batch: ImportBatch): boolean {

@@ -45,3 +45,15 @@ export interface StagedFile {
   bytes: number;
   rows?: number;
 }
+
+/** A batch's counters, as the batch row, its progress events, the CLI and the benchmark show them. */
+export interface ImportCounters {
+  totalRows: number;
+  processedRows: number;
+  insertedCount: number;
+  duplicateCount: number;
+  updatedCount: number;
+  skippedCount: number;
+  errorCount: number;
+  cursorAfter: Date | null;
+}

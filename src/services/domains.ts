@@ -1,0 +1,32 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import type { Domain } from '../jobs/domain.js';
+import { purgeExpired } from '../jobs/purge-expired.js';
+import { importRunKind } from './imports/import-runs.js';
+import type { Services } from './index.js';
+
+/** Every domain's run kinds, jobs, start-up recovery and shutdown, for the server to loop over. */
+export function createDomains(db: Database, config: Config, services: Services): Domain[] {
+  const { prisma, sql } = db;
+  const { imports } = services;
+  return [
+    {
+      name: 'imports',
+      kinds: [
+        importRunKind({
+          prisma,
+          sql,
+          uploadMaxBytes: config.uploadMaxBytes,
+          concurrency: config.concurrency.import,
+          hasStagedFiles: (batch) => imports.hasStagedFiles(batch),
+          stagingDir: (id) => imports.stagingDir(id),
+        }),
+      ],
+      recover: async () => void (await imports.failUnqueued()),
+    },
+    {
+      name: 'maintenance',
+      jobs: [{ name: 'purge-expired', schedule: '17 3 * * *', run: () => purgeExpired(prisma, services) }],
+    },
+  ];
+}
