@@ -75,6 +75,8 @@ export interface Config {
   /** long work (src/jobs): leases, polling, progress throttle, retries; and runs of each kind per process */
   runs: { leaseMs: number; pollMs: number; progressMs: number; affinityGraceMs: number; retryBaseMs: number; retryMaxMs: number };
   concurrency: { import: number };
+  /** `KLUG_JOB_<NAME>` settings as given: a cron expression or `off`, checked against the jobs at start */
+  jobSchedules: Record<string, string>;
 }
 
 export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs'>> & {
@@ -143,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       retryMaxMs: 5 * 60_000,
     },
     concurrency: { import: e.KLUG_IMPORT_CONCURRENCY },
+    jobSchedules: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('KLUG_JOB_') && !!entry[1]?.trim())),
   };
   const { loginThrottle, limits, runs, ...rest } = overrides;
   return {

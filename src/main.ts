@@ -31,6 +31,7 @@ try {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 } catch (error) {
-  log.fatal({ err: error }, 'start-up failed');
+  if (error instanceof ConfigError) console.error(error.message);
+  else log.fatal({ err: error }, 'start-up failed');
   process.exit(1);
 }

@@ -334,8 +334,11 @@ describe('purge and listing', () => {
 
   it('the purge job deletes expired and revoked links and keeps live ones', async () => {
     const { live, revoked, expired } = await threeLinks();
-    const outcome = await server.app.scheduler.runNow('purge-expired');
-    expect(outcome.status).toBe('done');
+    const run = await server.app.scheduler.runNow('purge-expired');
+    await server.app.runs.idle();
+    const done = await server.app.db.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+    expect(done.status).toBe('COMPLETED');
+    expect((done.progress as { shareLinks: number }).shareLinks).toBeGreaterThanOrEqual(2);
     const prisma = server.app.db.prisma;
     const ids = [live, revoked, expired].map((l) => rawId(l.shareLink.id));
     const left = await prisma.shareLink.findMany({ where: { id: { in: ids } } });

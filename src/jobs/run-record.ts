@@ -37,4 +37,7 @@ export interface NewRun {
   maxAttempts?: number;
   dedupeKey?: string | null;
   progress?: Record<string, unknown>;
+  /** a run recorded as already over (a scheduled tick that was skipped) */
+  status?: 'QUEUED' | 'CANCELLED';
+  error?: string | null;
 }

@@ -4,6 +4,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { Events } from '../services/events.js';
 import type { Services } from '../services/index.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 import type { ClientInfo } from '../services/accounts/accounts.js';
 import type { Viewer } from '../services/viewer.js';
 
@@ -14,6 +15,8 @@ export interface Context {
   config: Config;
   prisma: PrismaClient;
   services: Services;
+  /** scheduled and manual jobs (src/jobs) */
+  jobs: Scheduler;
   pubsub: PubSub<Events>;
   viewer: Viewer | null;
   /** a bearer token was sent but is unknown, expired or revoked */

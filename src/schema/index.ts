@@ -9,6 +9,7 @@ import './library-inputs.js';
 import './stats.js';
 import './sharing.js';
 import './imports.js';
+import './jobs.js';
 import '../resolvers/accounts.js';
 import '../resolvers/system.js';
 import '../resolvers/library.js';
@@ -16,5 +17,6 @@ import '../resolvers/stats.js';
 import '../resolvers/sharing.js';
 import '../resolvers/backfill.js';
 import '../resolvers/imports.js';
+import '../resolvers/jobs.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

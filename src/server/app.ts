@@ -11,7 +11,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
 import { schema } from '../schema/index.js';
-import { createEventBus } from '../services/events.js';
+import { createEventBus, type EventBus } from '../services/events.js';
 import { createServices, type Services } from '../services/index.js';
 import { createContextFactory, type TransportContext } from './context.js';
 import { clientAddress, incomingRequestId, requestOrigin, sendGraphQLError, sendJson } from './http.js';
@@ -38,6 +38,7 @@ export interface App {
   scheduler: Scheduler;
   /** the worker for long work (imports…); `runs.idle()` waits for it */
   runs: RunWorker;
+  events: EventBus;
   stop(): Promise<void>;
 }
 
@@ -63,8 +64,16 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const services = createServices(db, config, events, runs);
   const domains = createDomains(db, config, services);
   for (const kind of domains.flatMap((d) => d.kinds ?? [])) runs.register(kind);
+  let scheduler: Scheduler;
+  try {
+    scheduler = new Scheduler(domains.flatMap((d) => d.jobs ?? []), runs, db.sql, log, config.jobSchedules);
+  } catch (error) {
+    await events.close();
+    await db.close();
+    throw error;
+  }
   const owner = config.authMode === 'disabled' ? await services.accounts.ensureOwner() : null;
-  const buildContext = createContextFactory({ config, prisma: db.prisma, services, pubsub: events.pubsub, log, owner });
+  const buildContext = createContextFactory({ config, prisma: db.prisma, services, jobs: scheduler, pubsub: events.pubsub, log, owner });
 
   const yoga = createYoga<TransportContext, Context>({
     schema,
@@ -148,7 +157,6 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   });
 
   const ws = attachWebSocket({ server, yoga, path: GRAPHQL_PATH, services, config, log });
-  const scheduler = new Scheduler(domains.flatMap((d) => d.jobs ?? []), db.sql, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -178,5 +186,5 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     await db.close();
   };
 
-  return { url, port, db, services, log, scheduler, runs, stop };
+  return { url, port, db, services, log, scheduler, runs, events, stop };
 }

@@ -7,6 +7,7 @@ import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
 import type { Events } from '../services/events.js';
 import type { Services } from '../services/index.js';
+import type { Scheduler } from '../jobs/scheduler.js';
 import type { Viewer } from '../services/viewer.js';
 
 export const SESSION_COOKIE = 'klug_session';
@@ -25,6 +26,7 @@ export interface ContextDeps {
   config: Config;
   prisma: PrismaClient;
   services: Services;
+  jobs: Scheduler;
   pubsub: PubSub<Events>;
   log: Logger;
   /** the built-in owner, present only when KLUG_AUTH_MODE=disabled */
@@ -43,6 +45,7 @@ export function createContextFactory(deps: ContextDeps) {
       config: deps.config,
       prisma: deps.prisma,
       services: deps.services,
+      jobs: deps.jobs,
       pubsub: deps.pubsub,
       viewer,
       credentialsRejected,

@@ -67,3 +67,8 @@ export class ImportFileError extends DomainError {
     super(`${file}: ${message}`, path);
   }
 }
+
+/** Work that may run once at a time is running already (here or on another replica). */
+export class AlreadyRunningError extends DomainError {
+  readonly code = 'ALREADY_RUNNING';
+}

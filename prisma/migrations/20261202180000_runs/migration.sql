@@ -44,3 +44,6 @@ FROM "ImportBatch" WHERE "status" IN ('QUEUED', 'PROCESSING', 'ENRICHING');
 
 -- The run holds the lease and the cancel request now
 ALTER TABLE "ImportBatch" DROP COLUMN "heartbeatAt", DROP COLUMN "cancelRequested";
+
+-- A scheduled job runs once at a time across every replica
+CREATE UNIQUE INDEX "Run_one_active_job" ON "Run"("kind") WHERE "kind" LIKE 'job:%' AND "status" IN ('QUEUED', 'RUNNING');
