@@ -61,7 +61,8 @@ export class Scheduler {
       runs.register({
         name: jobKind(job.name),
         concurrency: 1,
-        maxAttempts: 1,
+        // jobs are upkeep that is safe to repeat: a run whose replica died is run again by another
+        maxAttempts: 3,
         run: async () => ((await this.underLock(job)) ?? {}) as Record<string, unknown>,
       });
     }
