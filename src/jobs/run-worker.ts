@@ -149,9 +149,9 @@ export class RunWorker implements RunQueue {
     this.stopping = true;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     this.unsubscribe?.();
+    await this.filling; // a claim in flight lands in `held` first
     for (const held of this.held.values()) held.ctx.requestStop('shutdown');
     await Promise.all([...this.held.values()].map((h) => h.done));
-    await this.filling;
   }
 
   wake(): void {
@@ -197,6 +197,7 @@ export class RunWorker implements RunQueue {
 
   private execute(kind: RunKind<any, any>, run: RunRecord): void {
     const ctx = new RunContext(run, this.sink(kind), this.deps.settings.progressMs);
+    if (this.stopping) ctx.requestStop('shutdown');
     const startedAt = performance.now();
     this.deps.observer?.started(kind.name);
     const done = (async () => {
