@@ -28,6 +28,8 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  KLUG_METRICS: booleanFromEnv.default(false),
+  KLUG_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,6 +66,8 @@ export interface Config {
   publicUrl: string | undefined;
   redisUrl: string | undefined;
   logLevel: string;
+  /** `/metrics` in Prometheus format; with a token, scrapers must send it as a bearer token */
+  metrics: { enabled: boolean; token: string | undefined };
   sessionTtlMs: number;
   loginThrottle: LoginThrottleSettings;
   limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxPageSize: number };
@@ -116,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     publicUrl: e.KLUG_PUBLIC_URL?.replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
+    metrics: { enabled: e.KLUG_METRICS, token: e.KLUG_METRICS_TOKEN },
     sessionTtlMs: 30 * 24 * 3600 * 1000,
     loginThrottle: {
       slowAfter: 5,
