@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { ImportService } from './imports/imports.js';
 import { ImportQueue } from './imports/queue.js';
 import { AccountsService } from './accounts/accounts.js';
@@ -15,7 +16,7 @@ import { SecretBox } from './secret-box.js';
 
 export type Services = ReturnType<typeof createServices>;
 
-export function createServices(db: Database, config: Config, events: EventBus, log: Logger) {
+export function createServices(db: Database, config: Config, events: EventBus, log: Logger, metrics: Metrics) {
   const { prisma } = db;
   const paginator = new Paginator(config.secretKey);
   const media = new MediaService(prisma, paginator);
@@ -45,5 +46,6 @@ export function createServices(db: Database, config: Config, events: EventBus, l
     shareLinks: new ShareLinkService(prisma),
     imports,
     importQueue,
+    metrics,
   };
 }
