@@ -3,6 +3,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { graphql } from './gql/index.js';
+import { importAndWait, type UploadFile } from './support/imports.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const ME = graphql(`
@@ -159,6 +160,24 @@ describe('metrics on', () => {
     for (const raw of [shareToken, batchId, unknown]) expect(text).not.toContain(raw);
     const routes = new Set(after.filter((s) => s.name === 'klug_http_requests_total').map((s) => s.labels.route));
     expect([...routes].every((route) => route === 'unmatched' || route!.startsWith('/'))).toBe(true);
+  });
+
+  it('counts the rows of a finished import by source and outcome', async () => {
+    const person = await server.newPerson();
+    const file: UploadFile = {
+      name: 'history.csv',
+      content: 'title,watched_at,year\nHeat,2023-01-01,1995\nHeat,2023-01-01,1995\nAlien,2023-01-02,1979\nRan,not a date,1985\n',
+    };
+    const before = await scrape(server);
+    const batch = await importAndWait(server, person.token, [file], { source: 'KLUG_CSV' });
+    expect(batch).toMatchObject({ status: 'COMPLETED', insertedCount: 2, duplicateCount: 1, errorCount: 1 });
+
+    const after = await scrape(server);
+    const delta = (outcome: string) =>
+      valueOf(after, 'klug_import_rows_total', { source: 'klug_csv', outcome }) - valueOf(before, 'klug_import_rows_total', { source: 'klug_csv', outcome });
+    expect(delta('inserted')).toBe(2);
+    expect(delta('duplicate')).toBe(1);
+    expect(delta('error')).toBe(1);
   });
 
   it('records runs started and finished by kind, with durations', async () => {

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { countingImportRows } from './imports/import-metrics.js';
 import { ImportService } from './imports/imports.js';
 import { ImportQueue } from './imports/queue.js';
 import { AccountsService } from './accounts/accounts.js';
@@ -21,7 +22,7 @@ export function createServices(db: Database, config: Config, events: EventBus, l
   const paginator = new Paginator(config.secretKey);
   const media = new MediaService(prisma, paginator);
   const importQueue: ImportQueue = new ImportQueue(
-    { prisma, sql: db.sql, events, log, uploadMaxBytes: config.uploadMaxBytes },
+    { prisma, sql: db.sql, events: countingImportRows(events, metrics), log, uploadMaxBytes: config.uploadMaxBytes },
     () => imports,
   );
   const imports: ImportService = new ImportService({
