@@ -32,6 +32,8 @@ const envSchema = z.object({
   KLUG_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   KLUG_RUN_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   KLUG_RUN_POLL_SECONDS: z.coerce.number().min(0.1).max(600).default(2),
+  KLUG_METRICS: booleanFromEnv.default(false),
+  KLUG_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -68,6 +70,8 @@ export interface Config {
   publicUrl: string | undefined;
   redisUrl: string | undefined;
   logLevel: string;
+  /** `/metrics` in Prometheus format; with a token, scrapers must send it as a bearer token */
+  metrics: { enabled: boolean; token: string | undefined };
   sessionTtlMs: number;
   loginThrottle: LoginThrottleSettings;
   limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxPageSize: number };
@@ -124,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     publicUrl: e.KLUG_PUBLIC_URL?.replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
+    metrics: { enabled: e.KLUG_METRICS, token: e.KLUG_METRICS_TOKEN },
     sessionTtlMs: 30 * 24 * 3600 * 1000,
     loginThrottle: {
       slowAfter: 5,

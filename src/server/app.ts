@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate, pendingMigrations, readMigrations } from '../db/migrator.js';
 import { createLogger, type Logger } from '../logger.js';
+import { createMetrics } from '../metrics.js';
 import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
 import { schema } from '../schema/index.js';
@@ -18,6 +19,8 @@ import { clientAddress, incomingRequestId, requestOrigin, sendGraphQLError, send
 import { CSRF_HEADERS, isMultipart, MultipartError, parseMultipart } from './multipart.js';
 import { protectionPlugins } from './plugins/protection.js';
 import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
+import { metricsPlugins } from './plugins/prometheus.js';
+import { METRICS_PATH, observeHttp, sendMetrics } from './metrics-route.js';
 import { attachWebSocket } from './websocket.js';
 import { domainErrorOf, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
@@ -53,6 +56,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
   const events = createEventBus(config.redisUrl);
+  const metrics = createMetrics(config.metrics.enabled);
   const runs = new RunWorker({
     sql: db.sql,
     events,
@@ -60,8 +64,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     settings: config.runs,
     node: nodeId(config.dataDir),
     exclusive: db.kind === 'pglite',
+    observer: { started: (kind) => metrics.runStarted(kind), finished: (kind, status, seconds) => metrics.runFinished(kind, status.toLowerCase(), seconds) },
   });
-  const services = createServices(db, config, events, runs);
+  const services = createServices(db, config, events, runs, metrics);
   const domains = createDomains(db, config, services);
   for (const kind of domains.flatMap((d) => d.kinds ?? [])) runs.register(kind);
   let scheduler: Scheduler;
@@ -92,6 +97,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       ...protectionPlugins(config),
       useReadOnlyTokens(),
+      ...metricsPlugins(metrics),
     ],
   });
 
@@ -125,7 +131,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     res.setHeader('x-request-id', requestId);
     requestContext.run({ requestId }, async () => {
       const path = new URL(req.url ?? '/', 'http://local').pathname;
+      observeHttp(metrics, req, res, path);
       try {
+        if (path === METRICS_PATH) return await sendMetrics(req, res, metrics, config.metrics.token);
         if (path === '/health') return sendJson(res, 200, { status: 'ok' });
         if (path === '/ready') {
           const state = await ready();

@@ -20,6 +20,7 @@ export function createDomains(db: Database, config: Config, services: Services):
           concurrency: config.concurrency.import,
           hasStagedFiles: (batch) => imports.hasStagedFiles(batch),
           stagingDir: (id) => imports.stagingDir(id),
+          metrics: services.metrics,
         }),
       ],
       recover: async () => void (await imports.failUnqueued()),

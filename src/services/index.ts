@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { RunQueue } from '../jobs/run-queue.js';
+import type { Metrics } from '../metrics.js';
 import { IMPORT_RUN } from './imports/import-runs.js';
 import { ImportService } from './imports/imports.js';
 import { AccountsService } from './accounts/accounts.js';
@@ -15,7 +16,7 @@ import { SecretBox } from './secret-box.js';
 
 export type Services = ReturnType<typeof createServices>;
 
-export function createServices(db: Database, config: Config, events: EventBus, runs: RunQueue) {
+export function createServices(db: Database, config: Config, events: EventBus, runs: RunQueue, metrics: Metrics) {
   const { prisma } = db;
   const paginator = new Paginator(config.secretKey);
   const media = new MediaService(prisma, paginator);
@@ -46,5 +47,6 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     shows: new ShowService(prisma),
     shareLinks: new ShareLinkService(prisma),
     imports,
+    metrics,
   };
 }

@@ -2,7 +2,9 @@ import type { RawSql } from '../../db/database.js';
 import type { ImportBatch, ImportStatus } from '../../generated/prisma/client.js';
 import type { RunKind } from '../../jobs/run-kind.js';
 import type { RunRecord } from '../../jobs/run-record.js';
+import type { Metrics } from '../../metrics.js';
 import { removeStaging } from './files.js';
+import { recordImportRows } from './import-metrics.js';
 import type { ImportCounters } from './records.js';
 import { runImport, type ImportCheckpoint, type RunnerDeps } from './runner.js';
 
@@ -27,7 +29,9 @@ export function batchStatus(run: Pick<RunRecord, 'status'>): ImportStatus {
  * Imports as runs: the work is runImport; the batch row mirrors the run (status, counters, error) in the
  * same transaction as each change, and a cancelled batch's events go in that transaction too.
  */
-export function importRunKind(deps: RunnerDeps & { concurrency: number; stagingDir(batchId: string): string }): RunKind<ImportCheckpoint, ImportBatch> {
+export function importRunKind(
+  deps: RunnerDeps & { concurrency: number; stagingDir(batchId: string): string; metrics: Metrics },
+): RunKind<ImportCheckpoint, ImportBatch> {
   return {
     name: IMPORT_RUN,
     concurrency: deps.concurrency,
@@ -35,7 +39,11 @@ export function importRunKind(deps: RunnerDeps & { concurrency: number; stagingD
     failureMessage: 'the import stopped on an unexpected error; nothing of this batch was lost',
     run: (ctx) => runImport(deps, ctx.run.subjectId!, ctx).then(({ cursorAfter, ...rest }) => ({ ...rest, cursorAfter: cursorAfter?.toISOString() ?? null })),
     mirror: (conn, run) => mirrorBatch(conn, run),
-    ended: (run) => removeStaging(deps.stagingDir(run.subjectId!)),
+    ended: async (run) => {
+      await removeStaging(deps.stagingDir(run.subjectId!));
+      const batch = await deps.prisma.importBatch.findUnique({ where: { id: run.subjectId! } });
+      if (batch) recordImportRows(deps.metrics, batch);
+    },
   };
 }
 

@@ -1,0 +1,97 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** What became of an imported row: written, already there, refreshed (UPSERT), before the cursor, or unusable. */
+export type ImportRowOutcome = 'inserted' | 'duplicate' | 'updated' | 'skipped' | 'error';
+
+/**
+ * The counters Klug keeps for Prometheus, one set per app (never prom-client's global registry, so several
+ * servers in one process keep apart). Jobs and services record through this; `server/` exposes `registry`.
+ */
+export interface Metrics {
+  /** what `/metrics` prints; null when metrics are off */
+  readonly registry: Registry | null;
+  /** `route` is the route's pattern (`/share/:token`), never the raw path */
+  httpRequest(method: string, route: string, status: number, seconds: number): void;
+  runStarted(kind: string): void;
+  /** `status` is the run's terminal status (completed, failed, cancelled…) */
+  runFinished(kind: string, status: string, seconds: number): void;
+  importRows(source: string, outcome: ImportRowOutcome, n: number): void;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** runs last from seconds (a purge) to hours (a large import or download) */
+const RUN_BUCKETS = [0.1, 1, 5, 15, 60, 300, 900, 3600, 10_800, 43_200];
+
+export function createMetrics(enabled: boolean): Metrics {
+  return enabled ? prometheusMetrics() : noMetrics;
+}
+
+const noMetrics: Metrics = {
+  registry: null,
+  httpRequest: () => undefined,
+  runStarted: () => undefined,
+  runFinished: () => undefined,
+  importRows: () => undefined,
+};
+
+function prometheusMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const httpRequests = new Counter({
+    name: 'klug_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: 'klug_http_request_duration_seconds',
+    help: 'Time from an HTTP request to the end of its response, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const runsStarted = new Counter({
+    name: 'klug_runs_started_total',
+    help: 'Runs started (or taken over), by kind',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const runsFinished = new Counter({
+    name: 'klug_runs_finished_total',
+    help: 'Runs that reached a terminal status, by kind and status',
+    labelNames: ['kind', 'status'] as const,
+    registers,
+  });
+  const runDuration = new Histogram({
+    name: 'klug_run_duration_seconds',
+    help: 'Time runs took until their terminal status, by kind and status',
+    labelNames: ['kind', 'status'] as const,
+    buckets: RUN_BUCKETS,
+    registers,
+  });
+  const importRows = new Counter({
+    name: 'klug_import_rows_total',
+    help: 'Rows of finished imports (dry runs excluded), by source and outcome',
+    labelNames: ['source', 'outcome'] as const,
+    registers,
+  });
+
+  return {
+    registry,
+    httpRequest: (method, route, status, seconds) => {
+      const labels = { method: METHODS.has(method) ? method : 'OTHER', route, status: String(status) };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, seconds);
+    },
+    runStarted: (kind) => runsStarted.inc({ kind }),
+    runFinished: (kind, status, seconds) => {
+      const labels = { kind, status: status.toLowerCase() };
+      runsFinished.inc(labels);
+      runDuration.observe(labels, seconds);
+    },
+    importRows: (source, outcome, n) => {
+      if (n > 0) importRows.inc({ source: source.toLowerCase(), outcome }, n);
+    },
+  };
+}
