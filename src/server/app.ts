@@ -19,6 +19,7 @@ import { CSRF_HEADERS, isMultipart, MultipartError, parseMultipart } from './mul
 import { protectionPlugins } from './plugins/protection.js';
 import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
 import { attachWebSocket } from './websocket.js';
+import { corsFor } from './origins.js';
 import { domainErrorOf, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { sendImportErrors } from './import-errors-route.js';
@@ -80,6 +81,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Klug' } : false,
     landingPage: false,
+    cors: corsFor(config),
     batching: false,
     multipart: false, // parsed by graphql-upload-minimal first, so uploads stay streams
     logging: yogaLogger(log),

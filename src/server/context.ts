@@ -51,7 +51,7 @@ export function createContextFactory(deps: ContextDeps) {
       credentialsRejected,
       client: { address: transport.clientAddress },
       publicOrigin: deps.config.publicUrl ?? transport.origin,
-      sessionCookie: request?.cookieStore ? cookieHandle(request) : noCookies,
+      sessionCookie: request?.cookieStore ? cookieHandle(request, transport.origin) : noCookies,
     };
   };
 }
@@ -84,8 +84,9 @@ export function bearerToken(transport: Pick<TransportContext, 'request' | 'conne
   return match ? match[1]! : raw.trim() || null;
 }
 
-function cookieHandle(request: Request): Context['sessionCookie'] {
-  const secure = new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
+/** `origin` is how the client reached us: a forwarded scheme counts only behind a trusted proxy */
+function cookieHandle(request: Request, origin: string): Context['sessionCookie'] {
+  const secure = origin.startsWith('https:');
   return {
     set: (token, expiresAt) =>
       request.cookieStore!.set({
