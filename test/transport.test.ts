@@ -1,3 +1,4 @@
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -23,6 +24,28 @@ const SHARE = graphql(`
     createShareLink(expiresInDays: 1) {
       ... on CreateShareLinkSuccess {
         url
+      }
+    }
+  }
+`);
+
+const MAKE_TOKEN = graphql(`
+  mutation TransportMakeToken($name: String!) {
+    createApiToken(name: $name, scope: READ) {
+      __typename
+    }
+  }
+`);
+
+const TOKEN_NAMES = graphql(`
+  query TransportTokenNames {
+    me {
+      apiTokens(first: 50) {
+        edges {
+          node {
+            name
+          }
+        }
       }
     }
   }
@@ -111,5 +134,91 @@ describe('forwarded headers', () => {
     const { cookie, url } = await logInAndShare(proxied);
     expect(cookie).toMatch(/;\s*Secure/i);
     expect(url.startsWith(`https://${new URL(proxied.url).host}/share/`)).toBe(true);
+  });
+});
+
+describe('CSRF', () => {
+  const JSON_ACCEPT = 'application/graphql-response+json, application/json';
+  const CSRF = { 'x-graphql-yoga-csrf': '1' };
+
+  function getQuery(s: TestServer, query: string, headers: Record<string, string> = {}) {
+    const url = new URL(s.url);
+    url.searchParams.set('query', query);
+    return fetch(url, { headers: { accept: JSON_ACCEPT, ...headers } });
+  }
+
+  async function sessionCookie(s: TestServer) {
+    const person = await s.newPerson();
+    const logIn = await s.request(LOG_IN, { email: person.email, password: person.password });
+    return { person, cookie: (logIn.headers.get('set-cookie') ?? '').split(';')[0]! };
+  }
+
+  const tokenNames = async (s: TestServer, token: string) =>
+    (await s.gql(TOKEN_NAMES, {}, { token })).me?.apiTokens.edges.map((edge) => edge.node.name);
+
+  it('answers a GET query with a bearer token and no CSRF header (as urql sends it)', async () => {
+    const person = await server.newPerson();
+    const response = await getQuery(server, print(ME), { authorization: `Bearer ${person.token}` });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { me: { email: person.email } } });
+  });
+
+  it('answers an anonymous GET query without the header, and still runs no mutation over GET', async () => {
+    const query = await getQuery(server, print(ME));
+    expect(query.status).toBe(200);
+    expect(await query.json()).toEqual({ data: { me: null } });
+
+    const mutation = await getQuery(server, 'mutation { logOut }');
+    expect(mutation.status).toBe(405);
+  });
+
+  it('refuses a mutation signed in only by the session cookie without the header, and runs it with the header', async () => {
+    const { person, cookie } = await sessionCookie(server);
+    const refused = await server.request(MAKE_TOKEN, { name: 'forged' }, { headers: { cookie } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.data).toBeUndefined();
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('CSRF_HEADER_REQUIRED');
+
+    const made = await server.gql(MAKE_TOKEN, { name: 'meant' }, { headers: { cookie, ...CSRF } });
+    expect(made.createApiToken.__typename).toBe('CreateApiTokenSuccess');
+    expect(await tokenNames(server, person.token)).toEqual(['meant']);
+  });
+
+  it('asks a GET query signed in by the session cookie for the header too', async () => {
+    const { person, cookie } = await sessionCookie(server);
+    const refused = await getQuery(server, print(ME), { cookie });
+    expect(refused.status).toBe(403);
+    const answered = await getQuery(server, print(ME), { cookie, ...CSRF });
+    expect(await answered.json()).toEqual({ data: { me: { email: person.email } } });
+  });
+
+  it('refuses a form post without the header even without a cookie (log-in CSRF)', async () => {
+    const person = await server.newPerson();
+    const body = new URLSearchParams({
+      query: print(LOG_IN),
+      variables: JSON.stringify({ email: person.email, password: person.password }),
+    });
+    const response = await fetch(server.url, { method: 'POST', body, headers: { accept: JSON_ACCEPT } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('set-cookie')).toBeNull();
+  });
+});
+
+describe('CSRF with KLUG_AUTH_MODE=disabled', () => {
+  let owned: TestServer;
+  beforeAll(async () => {
+    owned = await startTestServer({ env: { KLUG_AUTH_MODE: 'disabled' } });
+  });
+  afterAll(() => owned?.stop());
+
+  it("refuses a form post without the header: every request acts as the owner", async () => {
+    const body = new URLSearchParams({ query: 'mutation { createApiToken(name: "forged", scope: WRITE) { __typename } }' });
+    const response = await fetch(owned.url, { method: 'POST', body, headers: { accept: 'application/json' } });
+    expect(response.status).toBe(403);
+
+    const made = await owned.gql(MAKE_TOKEN, { name: 'meant' });
+    expect(made.createApiToken.__typename).toBe('CreateApiTokenSuccess');
+    const names = (await owned.gql(TOKEN_NAMES, {})).me?.apiTokens.edges.map((edge) => edge.node.name);
+    expect(names).toEqual(['meant']);
   });
 });

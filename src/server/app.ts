@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { createYoga, maskError } from 'graphql-yoga';
 import type { Config } from '../config.js';
@@ -15,8 +14,9 @@ import { createEventBus, type EventBus } from '../services/events.js';
 import { createServices, type Services } from '../services/index.js';
 import { createContextFactory, type TransportContext } from './context.js';
 import { clientAddress, incomingRequestId, requestOrigin, sendGraphQLError, sendJson } from './http.js';
-import { CSRF_HEADERS, isMultipart, MultipartError, parseMultipart } from './multipart.js';
+import { isMultipart, MultipartError, parseMultipart } from './multipart.js';
 import { protectionPlugins } from './plugins/protection.js';
+import { useCsrfProtection } from './plugins/csrf.js';
 import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
 import { attachWebSocket } from './websocket.js';
 import { corsFor } from './origins.js';
@@ -79,7 +79,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const yoga = createYoga<TransportContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Klug' } : false,
+    graphiql: config.graphiql
+      ? { subscriptionsProtocol: 'WS', title: 'Klug', additionalHeaders: { 'x-graphql-yoga-csrf': '1' } }
+      : false,
     landingPage: false,
     cors: corsFor(config),
     batching: false,
@@ -91,7 +93,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     context: (initial) => buildContext(initial),
     plugins: [
       useCookies(),
-      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      useCsrfProtection(config.authMode),
       ...protectionPlugins(config),
       useReadOnlyTokens(),
     ],
