@@ -2,6 +2,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { nextWhileTriggering, subscribe } from './support/subscriptions.js';
 
 const ME = graphql(`
   query TransportMe {
@@ -51,6 +52,14 @@ const TOKEN_NAMES = graphql(`
   }
 `);
 
+const ACCOUNT_EVENTS = graphql(`
+  subscription TransportAccountEvents {
+    accountEvents {
+      kind
+    }
+  }
+`);
+
 const APP_ORIGIN = 'https://app.example.com';
 const FOREIGN_ORIGIN = 'https://evil.example.net';
 
@@ -65,6 +74,20 @@ beforeAll(async () => {
 afterAll(() => Promise.all([server?.stop(), proxied?.stop()]));
 
 const ownOrigin = (s: TestServer) => new URL(s.url).origin;
+
+/** a new person signed in as GraphiQL is: by the cookie `logIn` sets */
+async function sessionCookie(s: TestServer) {
+  const person = await s.newPerson();
+  const logIn = await s.request(LOG_IN, { email: person.email, password: person.password });
+  return { person, cookie: (logIn.headers.get('set-cookie') ?? '').split(';')[0]! };
+}
+
+/** how the client's connection ends up: acknowledged, or closed with a code */
+const connectionOutcome = (client: ReturnType<TestServer['ws']>) =>
+  new Promise<number | 'acknowledged'>((resolve) => {
+    client.on('connected', () => resolve('acknowledged'));
+    client.on('closed', (event) => resolve((event as { code: number }).code));
+  });
 
 function preflight(s: TestServer, origin: string) {
   return fetch(s.url, {
@@ -147,12 +170,6 @@ describe('CSRF', () => {
     return fetch(url, { headers: { accept: JSON_ACCEPT, ...headers } });
   }
 
-  async function sessionCookie(s: TestServer) {
-    const person = await s.newPerson();
-    const logIn = await s.request(LOG_IN, { email: person.email, password: person.password });
-    return { person, cookie: (logIn.headers.get('set-cookie') ?? '').split(';')[0]! };
-  }
-
   const tokenNames = async (s: TestServer, token: string) =>
     (await s.gql(TOKEN_NAMES, {}, { token })).me?.apiTokens.edges.map((edge) => edge.node.name);
 
@@ -204,14 +221,46 @@ describe('CSRF', () => {
   });
 });
 
-describe('CSRF with KLUG_AUTH_MODE=disabled', () => {
+describe('WebSocket', () => {
+  it("signs a subscription in by the session cookie when the page is on the server's own origin", async () => {
+    const { person, cookie } = await sessionCookie(server);
+    const events = subscribe(server.ws(undefined, { cookie, origin: ownOrigin(server) }), ACCOUNT_EVENTS);
+    const event = await nextWhileTriggering(events, () => server.gql(MAKE_TOKEN, { name: 'seen' }, { token: person.token }));
+    expect(event.errors).toBeUndefined();
+    expect(event.data?.accountEvents.kind).toBe('API_TOKEN_CREATED');
+    await events.return?.();
+  });
+
+  it('signs in by the cookie from an origin listed in KLUG_CORS_ORIGINS', async () => {
+    const { person, cookie } = await sessionCookie(server);
+    const me = await subscribe(server.ws(undefined, { cookie, origin: APP_ORIGIN }), ME).next();
+    expect(me.value?.data?.me?.email).toBe(person.email);
+  });
+
+  it('refuses cookie sign-in from a foreign Origin (cross-site WebSocket hijacking) with 4403', async () => {
+    const { cookie } = await sessionCookie(server);
+    const client = server.ws(undefined, { cookie, origin: FOREIGN_ORIGIN });
+    const outcome = connectionOutcome(client);
+    const attempt = subscribe(client, ACCOUNT_EVENTS).next().catch((error: unknown) => error);
+    expect(await outcome).toBe(4403);
+    expect(await attempt).not.toHaveProperty('value');
+  });
+
+  it('keeps a bearer token in connectionParams working from any origin', async () => {
+    const person = await server.newPerson();
+    const me = await subscribe(server.ws(person.token, { origin: FOREIGN_ORIGIN }), ME).next();
+    expect(me.value?.data?.me?.email).toBe(person.email);
+  });
+});
+
+describe('KLUG_AUTH_MODE=disabled', () => {
   let owned: TestServer;
   beforeAll(async () => {
     owned = await startTestServer({ env: { KLUG_AUTH_MODE: 'disabled' } });
   });
   afterAll(() => owned?.stop());
 
-  it("refuses a form post without the header: every request acts as the owner", async () => {
+  it('refuses a form post without the CSRF header: every request acts as the owner', async () => {
     const body = new URLSearchParams({ query: 'mutation { createApiToken(name: "forged", scope: WRITE) { __typename } }' });
     const response = await fetch(owned.url, { method: 'POST', body, headers: { accept: 'application/json' } });
     expect(response.status).toBe(403);
@@ -220,5 +269,16 @@ describe('CSRF with KLUG_AUTH_MODE=disabled', () => {
     expect(made.createApiToken.__typename).toBe('CreateApiTokenSuccess');
     const names = (await owned.gql(TOKEN_NAMES, {})).me?.apiTokens.edges.map((edge) => edge.node.name);
     expect(names).toEqual(['meant']);
+  });
+
+  it('refuses a WebSocket from a foreign Origin, which would act as the owner', async () => {
+    const client = owned.ws(undefined, { origin: FOREIGN_ORIGIN });
+    const outcome = connectionOutcome(client);
+    const attempt = subscribe(client, ME).next().catch((error: unknown) => error);
+    expect(await outcome).toBe(4403);
+    await attempt;
+
+    const own = await subscribe(owned.ws(undefined, { origin: ownOrigin(owned) }), ME).next();
+    expect(own.value?.data?.me).not.toBeNull();
   });
 });

@@ -17,6 +17,8 @@ export interface TransportContext {
   request?: Request;
   /** WebSocket only: the `connection_init` payload */
   connectionParams?: Record<string, unknown>;
+  /** WebSocket only: the upgrade request's session cookie, given only when the page's origin may use it */
+  sessionToken?: string | null;
   clientAddress: string;
   /** the origin the request came to, e.g. http://localhost:4000 */
   origin: string;
@@ -68,9 +70,9 @@ async function resolveViewer(
     const viewer = await deps.services.accounts.authenticate(bearer);
     return { viewer, credentialsRejected: viewer === null };
   }
-  const cookie = await transport.request?.cookieStore?.get(SESSION_COOKIE);
+  const cookie = transport.sessionToken ?? (await transport.request?.cookieStore?.get(SESSION_COOKIE))?.value;
   // a stale cookie is simply ignored: the person is anonymous and may log in again
-  const viewer = cookie?.value ? await deps.services.accounts.authenticate(cookie.value) : null;
+  const viewer = cookie ? await deps.services.accounts.authenticate(cookie) : null;
   return { viewer, credentialsRejected: false };
 }
 
