@@ -68,7 +68,8 @@ let proxied: TestServer;
 beforeAll(async () => {
   [server, proxied] = await Promise.all([
     startTestServer({ env: { KLUG_CORS_ORIGINS: `${APP_ORIGIN}, http://localhost:5173` } }),
-    startTestServer({ env: { KLUG_TRUST_PROXY: 'true' } }),
+    // a second setting: behind a trusted proxy, with GraphiQL off
+    startTestServer({ env: { KLUG_TRUST_PROXY: 'true', KLUG_GRAPHIQL: 'false' } }),
   ]);
 });
 afterAll(() => Promise.all([server?.stop(), proxied?.stop()]));
@@ -280,5 +281,49 @@ describe('KLUG_AUTH_MODE=disabled', () => {
 
     const own = await subscribe(owned.ws(undefined, { origin: ownOrigin(owned) }), ME).next();
     expect(own.value?.data?.me).not.toBeNull();
+  });
+});
+
+describe('GraphiQL', () => {
+  /** every URL the page names: src/href attributes and quoted paths or URLs in its inline scripts */
+  function referencedUrls(html: string) {
+    const attributes = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    const quoted = [...html.matchAll(/"((?:https?:)?\/[^"]*)"/g)].map((match) => match[1]!);
+    return [...new Set([...attributes, ...quoted])];
+  }
+
+  it('serves every script, stylesheet and worker of its page from the server itself', async () => {
+    const page = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('YogaGraphiQL.renderYogaGraphiQL');
+    expect(html).not.toMatch(/https?:\/\/|unpkg|jsdelivr/);
+
+    const urls = referencedUrls(html).map((reference) => new URL(reference, server.url));
+    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((match) => match[1]!);
+    const stylesheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((match) => match[1]!);
+    expect(scripts).toHaveLength(1);
+    expect(stylesheets).toHaveLength(1);
+    expect(urls.filter((url) => url.pathname.endsWith('.worker.js'))).toHaveLength(3);
+
+    for (const url of urls) {
+      expect(url.origin, url.href).toBe(ownOrigin(server));
+      const asset = await fetch(url);
+      expect(asset.status, url.href).toBe(200);
+      const body = Buffer.from(await asset.arrayBuffer());
+      expect(body.length, url.href).toBeGreaterThan(100);
+      if (url.pathname.endsWith('.js')) expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
+      if (url.pathname.endsWith('.css')) expect(asset.headers.get('content-type')).toMatch(/^text\/css/);
+    }
+    const script = await (await fetch(new URL(scripts[0]!, server.url))).text();
+    expect(script).toContain('renderYogaGraphiQL');
+  });
+
+  it('answers 404 for a file it does not have, and serves nothing when GraphiQL is off', async () => {
+    const page = await (await fetch(server.url, { headers: { accept: 'text/html' } })).text();
+    const script = new URL(/<script src="([^"]+)"/.exec(page)![1]!, server.url);
+    expect((await fetch(new URL('/graphiql/0000/graphiql.js', server.url))).status).toBe(404);
+    expect((await fetch(new URL(script.pathname.replace('graphiql.js', 'package.json'), server.url))).status).toBe(404);
+    expect((await fetch(new URL(script.pathname, proxied.url))).status).toBe(404);
   });
 });

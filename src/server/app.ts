@@ -20,6 +20,7 @@ import { useCsrfProtection } from './plugins/csrf.js';
 import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
 import { attachWebSocket } from './websocket.js';
 import { corsFor } from './origins.js';
+import { GRAPHIQL_ASSETS_PATH, renderGraphiQL, sendGraphiQLAsset } from './graphiql.js';
 import { domainErrorOf, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { sendImportErrors } from './import-errors-route.js';
@@ -82,6 +83,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     graphiql: config.graphiql
       ? { subscriptionsProtocol: 'WS', title: 'Klug', additionalHeaders: { 'x-graphql-yoga-csrf': '1' } }
       : false,
+    renderGraphiQL,
     landingPage: false,
     cors: corsFor(config),
     batching: false,
@@ -144,6 +146,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         if (errors && req.method === 'GET') {
           const params = { batchId: errors[1]!, format: errors[2] as 'csv' | 'json' };
           return await sendImportErrors(req, res, params, { services, prisma: db.prisma });
+        }
+        if (config.graphiql && req.method === 'GET' && path.startsWith(GRAPHIQL_ASSETS_PATH)) {
+          return await sendGraphiQLAsset(res, path);
         }
         if (path === GRAPHQL_PATH) {
           return await handleGraphQL(req, res, {
