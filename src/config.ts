@@ -8,6 +8,29 @@ const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => ['true', '1', 'yes'].includes(value));
 
+/** `https://app.example.com, http://localhost:5173` → each entry an origin (scheme, host, optional port) */
+const originList = z.string().transform((value, ctx) =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const origin = originOf(entry);
+      if (!origin) ctx.addIssue({ code: 'custom', input: entry, message: `${entry} is not an origin such as https://app.example.com` });
+      return origin ?? '';
+    }),
+);
+
+function originOf(value: string): string | null {
+  try {
+    const url = new URL(value);
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    return bare && (url.protocol === 'http:' || url.protocol === 'https:') ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -24,6 +47,7 @@ const envSchema = z.object({
   KLUG_INTROSPECTION: booleanFromEnv.optional(),
   KLUG_GRAPHIQL: booleanFromEnv.optional(),
   KLUG_TRUST_PROXY: booleanFromEnv.default(false),
+  KLUG_CORS_ORIGINS: originList.default([]),
   KLUG_PUBLIC_URL: z.string().url('must be a URL such as https://klug.example.com').optional(),
   REDIS_URL: z
     .string()
@@ -66,6 +90,8 @@ export interface Config {
   introspection: boolean;
   graphiql: boolean;
   trustProxy: boolean;
+  /** other origins whose pages may call the API with the session cookie (CORS with credentials, WebSocket) */
+  corsOrigins: string[];
   /** the address people reach Klug at, for links it hands out; else taken from each request */
   publicUrl: string | undefined;
   redisUrl: string | undefined;
@@ -125,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     introspection: e.KLUG_INTROSPECTION ?? !production,
     graphiql: e.KLUG_GRAPHIQL ?? !production,
     trustProxy: e.KLUG_TRUST_PROXY,
+    corsOrigins: e.KLUG_CORS_ORIGINS,
     publicUrl: e.KLUG_PUBLIC_URL?.replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,

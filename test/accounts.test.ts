@@ -146,7 +146,7 @@ describe('logIn and logOut', () => {
     expect(cookie).toMatch(/^klug_session=klug_s_/);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
-    const me = await server.gql(ME, {}, { headers: { cookie: cookie.split(';')[0]! } });
+    const me = await server.gql(ME, {}, { headers: { cookie: cookie.split(';')[0]!, 'x-graphql-yoga-csrf': '1' } });
     expect(me.me?.email).toBe(person.email);
   });
 

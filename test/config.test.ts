@@ -131,6 +131,24 @@ describe('loadConfig', () => {
     expect(optedOut.graphiql).toBe(true);
   });
 
+  it('reads KLUG_CORS_ORIGINS as a list of origins, none by default', () => {
+    expect(loadConfig({ KLUG_DATA_DIR: dataDir }).corsOrigins).toEqual([]);
+    const config = loadConfig({
+      KLUG_DATA_DIR: dataDir,
+      KLUG_CORS_ORIGINS: ' https://App.example.com/ ,http://localhost:5173,, https://b.example.com:443',
+    });
+    expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173', 'https://b.example.com']);
+  });
+
+  it('refuses a KLUG_CORS_ORIGINS entry that is not an origin, naming each one', () => {
+    const error = configError(() =>
+      loadConfig({ KLUG_DATA_DIR: dataDir, KLUG_CORS_ORIGINS: '*, https://a.example.com/app, ftp://b.example.com' }),
+    );
+    expect(error.problems).toHaveLength(3);
+    expect(error.problems.every((p) => p.startsWith('KLUG_CORS_ORIGINS'))).toBe(true);
+    expect(error.message).toContain('https://a.example.com/app');
+  });
+
   it('merges overrides into loginThrottle and limits, keeping the other defaults', () => {
     const defaults = loadConfig({ KLUG_DATA_DIR: dataDir });
     const config = loadConfig(

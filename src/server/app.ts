@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
 import { createYoga, maskError } from 'graphql-yoga';
 import type { Config } from '../config.js';
@@ -16,12 +15,15 @@ import { createEventBus, type EventBus } from '../services/events.js';
 import { createServices, type Services } from '../services/index.js';
 import { createContextFactory, type TransportContext } from './context.js';
 import { clientAddress, incomingRequestId, requestOrigin, sendGraphQLError, sendJson } from './http.js';
-import { CSRF_HEADERS, isMultipart, MultipartError, parseMultipart } from './multipart.js';
+import { isMultipart, MultipartError, parseMultipart } from './multipart.js';
 import { protectionPlugins } from './plugins/protection.js';
+import { useCsrfProtection } from './plugins/csrf.js';
 import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
 import { metricsPlugins } from './plugins/prometheus.js';
 import { METRICS_PATH, observeHttp, sendMetrics } from './metrics-route.js';
 import { attachWebSocket } from './websocket.js';
+import { corsFor } from './origins.js';
+import { GRAPHIQL_ASSETS_PATH, renderGraphiQL, sendGraphiQLAsset } from './graphiql.js';
 import { domainErrorOf, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { sendImportErrors } from './import-errors-route.js';
@@ -83,8 +85,12 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const yoga = createYoga<TransportContext, Context>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'Klug' } : false,
+    graphiql: config.graphiql
+      ? { subscriptionsProtocol: 'WS', title: 'Klug', additionalHeaders: { 'x-graphql-yoga-csrf': '1' } }
+      : false,
+    renderGraphiQL,
     landingPage: false,
+    cors: corsFor(config),
     batching: false,
     multipart: false, // parsed by graphql-upload-minimal first, so uploads stay streams
     logging: yogaLogger(log),
@@ -94,7 +100,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     context: (initial) => buildContext(initial),
     plugins: [
       useCookies(),
-      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      useCsrfProtection(config.authMode),
       ...protectionPlugins(config),
       useReadOnlyTokens(),
       ...metricsPlugins(metrics),
@@ -148,6 +154,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         if (errors && req.method === 'GET') {
           const params = { batchId: errors[1]!, format: errors[2] as 'csv' | 'json' };
           return await sendImportErrors(req, res, params, { services, prisma: db.prisma });
+        }
+        if (config.graphiql && req.method === 'GET' && path.startsWith(GRAPHIQL_ASSETS_PATH)) {
+          return await sendGraphiQLAsset(res, path);
         }
         if (path === GRAPHQL_PATH) {
           return await handleGraphQL(req, res, {

@@ -17,6 +17,8 @@ export interface TransportContext {
   request?: Request;
   /** WebSocket only: the `connection_init` payload */
   connectionParams?: Record<string, unknown>;
+  /** WebSocket only: the upgrade request's session cookie, given only when the page's origin may use it */
+  sessionToken?: string | null;
   clientAddress: string;
   /** the origin the request came to, e.g. http://localhost:4000 */
   origin: string;
@@ -51,7 +53,7 @@ export function createContextFactory(deps: ContextDeps) {
       credentialsRejected,
       client: { address: transport.clientAddress },
       publicOrigin: deps.config.publicUrl ?? transport.origin,
-      sessionCookie: request?.cookieStore ? cookieHandle(request) : noCookies,
+      sessionCookie: request?.cookieStore ? cookieHandle(request, transport.origin) : noCookies,
     };
   };
 }
@@ -68,9 +70,9 @@ async function resolveViewer(
     const viewer = await deps.services.accounts.authenticate(bearer);
     return { viewer, credentialsRejected: viewer === null };
   }
-  const cookie = await transport.request?.cookieStore?.get(SESSION_COOKIE);
+  const cookie = transport.sessionToken ?? (await transport.request?.cookieStore?.get(SESSION_COOKIE))?.value;
   // a stale cookie is simply ignored: the person is anonymous and may log in again
-  const viewer = cookie?.value ? await deps.services.accounts.authenticate(cookie.value) : null;
+  const viewer = cookie ? await deps.services.accounts.authenticate(cookie) : null;
   return { viewer, credentialsRejected: false };
 }
 
@@ -84,8 +86,9 @@ export function bearerToken(transport: Pick<TransportContext, 'request' | 'conne
   return match ? match[1]! : raw.trim() || null;
 }
 
-function cookieHandle(request: Request): Context['sessionCookie'] {
-  const secure = new URL(request.url).protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https';
+/** `origin` is how the client reached us: a forwarded scheme counts only behind a trusted proxy */
+function cookieHandle(request: Request, origin: string): Context['sessionCookie'] {
+  const secure = origin.startsWith('https:');
   return {
     set: (token, expiresAt) =>
       request.cookieStore!.set({

@@ -30,3 +30,12 @@ export function requestOrigin(req: IncomingMessage, trustProxy: boolean): string
   const proto = trustProxy && typeof forwardedProto === 'string' ? forwardedProto.split(',')[0]!.trim() : 'http';
   return `${proto}://${req.headers.host ?? 'localhost'}`;
 }
+
+/** One cookie's value from a Cookie header, or null when it is absent or empty. */
+export function cookieValue(header: string | null | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) return decodeURIComponent(part.slice(at + 1).trim()) || null;
+  }
+  return null;
+}

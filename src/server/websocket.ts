@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { execute, ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -9,8 +9,9 @@ import type { Logger } from '../logger.js';
 import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
 import type { Services } from '../services/index.js';
-import { bearerToken, type TransportContext } from './context.js';
-import { clientAddress, requestOrigin } from './http.js';
+import { bearerToken, SESSION_COOKIE, type TransportContext } from './context.js';
+import { clientAddress, cookieValue, requestOrigin } from './http.js';
+import { foreignOrigin } from './origins.js';
 
 type OperationResult = ReturnType<typeof execute>;
 interface Enveloped {
@@ -32,22 +33,31 @@ export function attachWebSocket(options: {
 }) {
   const { server, yoga, path, services, config, log } = options;
   const wss = new WebSocketServer({ server, path });
+  const sessionCookie = (request: IncomingMessage) => cookieValue(request.headers.cookie, SESSION_COOKIE);
+  const usableSessionCookie = (request: IncomingMessage) =>
+    foreignOrigin(request, config) === null ? sessionCookie(request) : null;
 
   const disposable = useServer(
     {
       execute: (args) => (args.rootValue as Enveloped).execute(args),
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
-      // a token that was sent but is not valid closes the socket at once (4403), rather than failing each operation
+      // refusals close the socket at once (4403), rather than failing each operation
       onConnect: async (ctx) => {
-        if (config.authMode === 'disabled') return true;
+        const { request } = ctx.extra;
+        // a page on another site can open this socket too, and the browser sends it our cookie (cross-site
+        // WebSocket hijacking); with auth disabled the socket itself would act as the owner
+        const foreign = foreignOrigin(request, config) !== null;
+        if (config.authMode === 'disabled') return !foreign;
         const token = bearerToken({ connectionParams: ctx.connectionParams });
-        return token ? (await services.accounts.authenticate(token)) !== null : true;
+        if (token) return (await services.accounts.authenticate(token)) !== null;
+        return !(foreign && sessionCookie(request));
       },
       onSubscribe: async (ctx, _id, payload) => {
         const requestId = randomUUID();
         return requestContext.run({ requestId }, async () => {
           const transport: TransportContext = {
             connectionParams: ctx.connectionParams,
+            sessionToken: usableSessionCookie(ctx.extra.request),
             clientAddress: clientAddress(ctx.extra.request, config.trustProxy),
             origin: requestOrigin(ctx.extra.request, config.trustProxy),
           };

@@ -28,8 +28,8 @@ export interface TestServer {
   request<T, V>(document: TypedDocumentNode<T, V>, variables?: V, options?: RequestOptions): Promise<RawResponse<T>>;
   /** the data; fails with the query, the response and the request id when any GraphQL error came back */
   gql<T, V>(document: TypedDocumentNode<T, V>, variables?: V, options?: RequestOptions): Promise<T>;
-  /** a graphql-ws client on the same /graphql path */
-  ws(token?: string): Client;
+  /** a graphql-ws client on the same /graphql path; `headers` go on the upgrade request (cookie, origin) */
+  ws(token?: string, headers?: Record<string, string>): Client;
   /** a new person with a session token: tests isolate by person, not by truncating */
   newPerson(): Promise<{ email: string; password: string; token: string }>;
   stop(): Promise<void>;
@@ -95,10 +95,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url: app.url,
     request,
     gql,
-    ws: (token) => {
+    ws: (token, headers) => {
       const client = createClient({
         url: app.url.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
+        webSocketImpl: headers ? socketWith(headers) : WebSocket,
         retryAttempts: 0,
         lazy: true,
         connectionParams: token ? { authorization: `Bearer ${token}` } : {},
@@ -134,3 +134,12 @@ const SIGN_UP = graphql(`
     }
   }
 `);
+
+/** graphql-ws builds its socket as `new impl(url, protocol)`: this one adds headers to the upgrade */
+function socketWith(headers: Record<string, string>) {
+  return class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  };
+}
