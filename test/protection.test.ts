@@ -1,11 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from './gql/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
+
+const NODES = graphql(`
+  query ProtectionNodes($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      id
+    }
+  }
+`);
+
+const MEDIA_OF_KINDS = graphql(`
+  query ProtectionMediaOfKinds($filter: MediaFilter) {
+    mediaItems(first: 1, filter: $filter) {
+      pageInfo {
+        hasNextPage
+      }
+    }
+  }
+`);
 
 let server: TestServer;
 let token: string;
 let production: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ overrides: { limits: { maxDepth: 4, maxAliases: 5, maxCost: 300 } } });
+  const limits = { maxDepth: 4, maxAliases: 5, maxCost: 300, maxListLength: 10 };
+  server = await startTestServer({ overrides: { limits } });
   production = await startTestServer({ env: { NODE_ENV: 'production' } });
   token = (await server.newPerson()).token;
 });
@@ -55,6 +75,43 @@ describe('limits that protect the server', () => {
     const response = await post(server, JSON.stringify([{ query: '{ me { id } }' }, { query: '{ me { id } }' }]));
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(response.body.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a 600,000-item list variable with LIST_TOO_LONG before coercing it', async () => {
+    const ids = Array.from({ length: 600_000 }, () => 0);
+    const response = await server.request(NODES, { ids }, { token });
+    expect(response.status).toBe(200);
+    expect(response.body.data ?? null).toBeNull();
+    expect(response.body.errors).toHaveLength(1);
+    expect(response.body.errors?.[0]?.extensions?.code).toBe('LIST_TOO_LONG');
+    expect(response.body.errors?.[0]?.message).toMatch(/"\$ids" holds a list of 600000 items; at most 10/);
+  });
+
+  it('caps lists nested inside input objects, and lets a list at the limit through', async () => {
+    const kinds = (n: number) => Array.from({ length: n }, () => 'MOVIE' as const);
+    const atLimit = await server.request(MEDIA_OF_KINDS, { filter: { kinds: kinds(10) } }, { token });
+    expect(atLimit.body.errors).toBeUndefined();
+    const over = await server.request(MEDIA_OF_KINDS, { filter: { kinds: kinds(11) } }, { token });
+    expect(over.body.errors?.[0]?.extensions?.code).toBe('LIST_TOO_LONG');
+    expect(over.body.errors?.[0]?.message).toMatch(/"\$filter" holds a list of 11 items/);
+  });
+
+  it('caps lists written inline in the query, nested ones too', async () => {
+    const ofKinds = (n: number) =>
+      query(`{ mediaItems(first: 1, filter: { kinds: [${Array(n).fill('MOVIE').join(', ')}] }) { pageInfo { hasNextPage } } }`);
+    expect((await post(server, ofKinds(10))).body.errors).toBeUndefined();
+    const inline = await post(server, ofKinds(11));
+    expect(inline.body.errors?.map((e) => e.extensions?.code)).toEqual(['LIST_TOO_LONG']);
+    const nested = await post(server, query(`{ nodes(ids: [[${Array(11).fill(1).join(', ')}]]) { id } }`));
+    expect(nested.body.data ?? null).toBeNull();
+    expect(nested.body.errors?.map((e) => e.extensions?.code)).toContain('LIST_TOO_LONG');
+  });
+
+  it('refuses a JSON body over 2 MB with 413 and a code', async () => {
+    const padded = { query: '{ me { id } }', variables: { pad: 'x'.repeat(2_200_000) } };
+    const response = await post(server, JSON.stringify(padded));
+    expect(response.status).toBe(413);
+    expect(response.body.errors?.[0]?.extensions?.code).toBe('REQUEST_ENTITY_TOO_LARGE');
   });
 
   it('masks unexpected errors and never returns a stack trace', async () => {

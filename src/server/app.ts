@@ -82,6 +82,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     landingPage: false,
     batching: false,
     multipart: false, // parsed by graphql-upload-minimal first, so uploads stay streams
+    maxRequestBodySize: config.limits.maxBodyBytes,
     logging: yogaLogger(log),
     maskedErrors: {
       maskError: (error, message) => domainErrorOf(error) ?? maskError(error, message, false),

@@ -2,8 +2,9 @@ import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../../config.js';
+import { useListLengthLimit } from './list-length.js';
 
-/** Depth, alias, token and cost limits for every operation; introspection and suggestions as configured. */
+/** Depth, alias, token, cost and list limits for every operation; introspection and suggestions as configured. */
 export function protectionPlugins(config: Config): Plugin[] {
   const { maxDepth, maxAliases, maxTokens, maxCost } = config.limits;
   const armor = new EnvelopArmor({
@@ -14,7 +15,7 @@ export function protectionPlugins(config: Config): Plugin[] {
     costLimit: { maxCost, ignoreIntrospection: true },
     blockFieldSuggestion: { enabled: !config.introspection },
   });
-  const plugins = armor.protect().plugins as Plugin[];
+  const plugins = [...(armor.protect().plugins as Plugin[]), useListLengthLimit(config.limits.maxListLength)];
   if (!config.introspection) plugins.push(useDisableIntrospection());
   return plugins;
 }
