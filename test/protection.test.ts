@@ -41,6 +41,7 @@ async function post(target: TestServer, body: string, headers: Record<string, st
   return { status: response.status, body: parsed };
 }
 const query = (q: string) => JSON.stringify({ query: q });
+const FILTERED = 'query ($f: MediaFilter) { mediaItems(first: 1, filter: $f) { pageInfo { hasNextPage } } }';
 
 describe('limits that protect the server', () => {
   it('refuses a query nested deeper than the depth limit, running nothing', async () => {
@@ -132,6 +133,31 @@ describe('production settings', () => {
     expect(response.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
     const dev = await post(server, query('{ mee { id } }'));
     expect(dev.body.errors?.[0]?.message).toMatch(/Did you mean "me"/);
+  });
+
+  // each is answered with a suggestion in development, so hiding them is what production does
+  const mistakes: [string, string, unknown, RegExp][] = [
+    ['field', '{ mee { id } }', undefined, /Cannot query field "mee" on type "Query"/],
+    ['argument', '{ mediaItems(frist: 1) { pageInfo { hasNextPage } } }', undefined, /Unknown argument "frist"/],
+    ['type', 'query ($f: MediaFiltr) { mediaItems(filter: $f) { pageInfo { hasNextPage } } }', undefined, /"MediaFiltr"/],
+    ['inline fragment', '{ node(id: "x") { title } }', undefined, /Cannot query field "title" on type "Node"/],
+    ['enum value', '{ mediaItems(filter: { kinds: [MOVI] }) { pageInfo { hasNextPage } } }', undefined, /"MOVI"/],
+    ['input field', '{ mediaItems(filter: { kind: [MOVIE] }) { pageInfo { hasNextPage } } }', undefined, /"kind"/],
+    ['enum value in a variable', FILTERED, { f: { kinds: ['MOVI'] } }, /Variable "\$f" got invalid value "MOVI"/],
+    ['input field in a variable', FILTERED, { f: { kind: ['MOVIE'] } }, /Variable "\$f" got invalid value/],
+  ];
+  it.each(mistakes)('hides the suggestion for a mistaken %s, anonymously or not', async (_, text, variables, kept) => {
+    const body = JSON.stringify({ query: text, variables });
+    const dev = await post(server, body);
+    expect(dev.body.errors?.[0]?.message).toMatch(/Did you mean/);
+    const person = await production.newPerson();
+    const anonymous = { authorization: '' }; // an empty header is no token
+    for (const headers of [anonymous, { authorization: `Bearer ${person.token}` }]) {
+      const response = await post(production, body, headers);
+      expect(response.body.data ?? null).toBeNull();
+      expect(response.body.errors?.[0]?.message).toMatch(kept);
+      expect(JSON.stringify(response.body)).not.toMatch(/Did you mean/);
+    }
   });
 
   it('serves no GraphiQL page', async () => {

@@ -2,6 +2,7 @@ import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Plugin } from 'graphql-yoga';
 import type { Config } from '../../config.js';
+import { useHiddenSuggestions } from './hide-suggestions.js';
 import { useListLengthLimit } from './list-length.js';
 
 /** Depth, alias, token, cost and list limits for every operation; introspection and suggestions as configured. */
@@ -13,9 +14,9 @@ export function protectionPlugins(config: Config): Plugin[] {
     maxTokens: { n: maxTokens },
     maxDirectives: { n: 20 },
     costLimit: { maxCost, ignoreIntrospection: true },
-    blockFieldSuggestion: { enabled: !config.introspection },
+    blockFieldSuggestion: { enabled: false }, // armor's misses enum values and variables: useHiddenSuggestions
   });
   const plugins = [...(armor.protect().plugins as Plugin[]), useListLengthLimit(config.limits.maxListLength)];
-  if (!config.introspection) plugins.push(useDisableIntrospection());
+  if (!config.introspection) plugins.push(useDisableIntrospection(), useHiddenSuggestions());
   return plugins;
 }
