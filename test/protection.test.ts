@@ -51,6 +51,7 @@ describe('limits that protect the server', () => {
     const response = await post(server, query(tooDeep));
     expect(response.body.data ?? null).toBeNull();
     expect(response.body.errors?.[0]?.message).toMatch(/depth/i);
+    expect(response.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
   it('refuses too many aliases', async () => {

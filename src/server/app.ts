@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
-import { createYoga, maskError } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate, pendingMigrations, readMigrations } from '../db/migrator.js';
@@ -19,7 +19,7 @@ import { CSRF_HEADERS, isMultipart, MultipartError, parseMultipart } from './mul
 import { protectionPlugins } from './plugins/protection.js';
 import { useReadOnlyTokens } from './plugins/read-only-tokens.js';
 import { attachWebSocket } from './websocket.js';
-import { domainErrorOf, yogaLogger } from './domain-errors.js';
+import { maskUnexpected, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { sendImportErrors } from './import-errors-route.js';
 import { Scheduler } from '../jobs/scheduler.js';
@@ -85,7 +85,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     maxRequestBodySize: config.limits.maxBodyBytes,
     logging: yogaLogger(log),
     maskedErrors: {
-      maskError: (error, message) => domainErrorOf(error) ?? maskError(error, message, false),
+      maskError: (error, message) => maskUnexpected(error, message),
     },
     context: (initial) => buildContext(initial),
     plugins: [
