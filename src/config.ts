@@ -44,6 +44,7 @@ const envSchema = z.object({
   KLUG_AUTH_MODE: z.enum(['all', 'write', 'disabled']).default('all'),
   KLUG_ALLOW_SIGNUP: booleanFromEnv.default(true),
   KLUG_IMPORT_UPLOAD_MAX_MB: z.coerce.number().positive().max(10_240).default(25),
+  KLUG_MAX_LIST_LENGTH: z.coerce.number().int().positive().max(1_000_000).default(10_000),
   KLUG_INTROSPECTION: booleanFromEnv.optional(),
   KLUG_GRAPHIQL: booleanFromEnv.optional(),
   KLUG_TRUST_PROXY: booleanFromEnv.default(false),
@@ -100,7 +101,17 @@ export interface Config {
   metrics: { enabled: boolean; token: string | undefined };
   sessionTtlMs: number;
   loginThrottle: LoginThrottleSettings;
-  limits: { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number; maxPageSize: number };
+  limits: {
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxCost: number;
+    maxPageSize: number;
+    /** items in any one input list, inline or in variables */
+    maxListLength: number;
+    /** a JSON request body (uploads stream past it, under uploadMaxBytes) */
+    maxBodyBytes: number;
+  };
   shutdownTimeoutMs: number;
   /** long work (src/jobs): leases, polling, progress throttle, retries; and runs of each kind per process */
   runs: { leaseMs: number; pollMs: number; progressMs: number; affinityGraceMs: number; retryBaseMs: number; retryMaxMs: number };
@@ -166,7 +177,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxDelayMs: 4000,
       addressFactor: 3,
     },
-    limits: { maxDepth: 12, maxAliases: 20, maxTokens: 4000, maxCost: 20000, maxPageSize: 100 },
+    limits: {
+      maxDepth: 12,
+      maxAliases: 20,
+      maxTokens: 4000,
+      maxCost: 20000,
+      maxPageSize: 100,
+      maxListLength: e.KLUG_MAX_LIST_LENGTH,
+      maxBodyBytes: 2 * 1024 * 1024,
+    },
     shutdownTimeoutMs: 10_000,
     runs: {
       leaseMs: e.KLUG_RUN_LEASE_SECONDS * 1000,

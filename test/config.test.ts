@@ -42,6 +42,7 @@ describe('loadConfig', () => {
     expect(config.introspection).toBe(true);
     expect(config.graphiql).toBe(true);
     expect(config.redisUrl).toBeUndefined();
+    expect(config.limits.maxListLength).toBe(10_000);
   });
 
   it('reads explicit settings', () => {
@@ -51,6 +52,7 @@ describe('loadConfig', () => {
       KLUG_AUTH_MODE: 'write',
       KLUG_ALLOW_SIGNUP: 'no',
       KLUG_IMPORT_UPLOAD_MAX_MB: '2',
+      KLUG_MAX_LIST_LENGTH: '500',
       DATABASE_URL: POSTGRES_URL,
       KLUG_SECRET_KEY: LONG_KEY,
     });
@@ -59,6 +61,7 @@ describe('loadConfig', () => {
     expect(config.authMode).toBe('write');
     expect(config.allowSignUp).toBe(false);
     expect(config.uploadMaxBytes).toBe(2 * 1024 * 1024);
+    expect(config.limits.maxListLength).toBe(500);
     expect(config.database).toEqual({ kind: 'postgres', url: POSTGRES_URL });
     expect(config.secretKey).toBe(LONG_KEY);
   });

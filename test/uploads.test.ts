@@ -31,7 +31,11 @@ type InspectResponse = { data?: { inspectUpload: Record<string, unknown> }; erro
 let server: TestServer;
 let token: string;
 beforeAll(async () => {
-  server = await startTestServer({ env: { KLUG_IMPORT_UPLOAD_MAX_MB: '1' } });
+  // a JSON body limit below the upload limit: files stream past it, so the 1 MB uploads below prove it
+  server = await startTestServer({
+    env: { KLUG_IMPORT_UPLOAD_MAX_MB: '1' },
+    overrides: { limits: { maxBodyBytes: 256 * 1024 } },
+  });
   token = (await server.newPerson()).token;
 });
 afterAll(() => server?.stop());

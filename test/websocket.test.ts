@@ -110,6 +110,39 @@ describe('graphql-ws on /graphql', () => {
     await attempt;
   });
 
+  it('answers a limit hit with an error for that operation alone; the socket and its subscriptions go on', async () => {
+    const ann = await server.newPerson();
+    const client = server.ws(ann.token);
+    const closed: number[] = [];
+    client.on('closed', (event) => void closed.push((event as { code: number }).code));
+    const events = subscribe(client, ACCOUNT_EVENTS);
+    const trigger = () => createToken(ann.token, 'kept alive');
+    expect((await nextWhileTriggering(events, trigger)).data?.accountEvents.kind).toBe('API_TOKEN_CREATED');
+
+    const { maxDepth, maxAliases, maxTokens, maxListLength } = server.config.limits;
+    const tokenList = (i: number) => `t${i}: apiTokens(first: 100) { edges { node { id name scope createdAt } } }`;
+    const ids = Array(maxListLength + 1).fill(0);
+    const overLimit: [RegExp, string, Record<string, unknown>?][] = [
+      [/depth limit/, `{ node(id: "x") { ... on Media { ${'show { '.repeat(maxDepth)}id${' }'.repeat(maxDepth)} } } }`],
+      [/aliases limit/i, `{ ${Array.from({ length: maxAliases + 1 }, (_, i) => `a${i}: me { id }`).join(' ')} }`],
+      [/token limit/i, `{ me { ${'id '.repeat(maxTokens)}} }`],
+      [/cost limit/i, `{ me { ${Array.from({ length: 10 }, (_, i) => tokenList(i)).join(' ')} } }`],
+      [/list of \d+ items/, 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids }],
+    ];
+    for (const [refused, query, variables] of overLimit) {
+      // graphql-ws rejects with the operation's errors; a closed socket would reject with its close event
+      const answer = await client
+        .iterate({ query, variables })
+        .next()
+        .then(({ value }) => value?.errors, (reason: unknown) => reason);
+      expect(answer).toEqual([expect.objectContaining({ message: expect.stringMatching(refused) })]);
+    }
+
+    expect((await nextWhileTriggering(events, trigger)).data?.accountEvents.kind).toBe('API_TOKEN_CREATED');
+    expect(closed).toEqual([]);
+    await events.return?.();
+  });
+
   it('acknowledges a connection without a token', async () => {
     const client = server.ws();
     const acknowledged = connected(client);

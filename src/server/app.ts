@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useCookies } from '@whatwg-node/server-plugin-cookies';
-import { createYoga, maskError } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import type { Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate, pendingMigrations, readMigrations } from '../db/migrator.js';
@@ -24,7 +24,7 @@ import { METRICS_PATH, observeHttp, sendMetrics } from './metrics-route.js';
 import { attachWebSocket } from './websocket.js';
 import { corsFor } from './origins.js';
 import { GRAPHIQL_ASSETS_PATH, renderGraphiQL, sendGraphiQLAsset } from './graphiql.js';
-import { domainErrorOf, yogaLogger } from './domain-errors.js';
+import { maskUnexpected, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { sendImportErrors } from './import-errors-route.js';
 import { Scheduler } from '../jobs/scheduler.js';
@@ -93,9 +93,10 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     cors: corsFor(config),
     batching: false,
     multipart: false, // parsed by graphql-upload-minimal first, so uploads stay streams
+    maxRequestBodySize: config.limits.maxBodyBytes,
     logging: yogaLogger(log),
     maskedErrors: {
-      maskError: (error, message) => domainErrorOf(error) ?? maskError(error, message, false),
+      maskError: (error, message) => maskUnexpected(error, message),
     },
     context: (initial) => buildContext(initial),
     plugins: [

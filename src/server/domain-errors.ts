@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { YogaLogger } from 'graphql-yoga';
+import { maskError, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from '../logger.js';
 import { DomainError } from '../services/errors.js';
 
@@ -20,6 +20,11 @@ export function domainErrorOf(error: unknown): GraphQLError | null {
     path: error instanceof GraphQLError ? error.path : undefined,
     extensions: { code: domain.code, field: domain.path },
   });
+}
+
+/** Domain errors keep their code, GraphQL errors pass, anything else becomes a bare INTERNAL_SERVER_ERROR. */
+export function maskUnexpected(error: unknown, message = 'Unexpected error.'): GraphQLError {
+  return domainErrorOf(error) ?? (maskError(error, message, false) as GraphQLError);
 }
 
 /** Yoga's log, minus the expected failures it would otherwise report as errors. */

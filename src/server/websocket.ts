@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import type { execute, ExecutionArgs } from 'graphql';
+import type { execute, ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -10,6 +10,7 @@ import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
 import type { Services } from '../services/index.js';
 import { bearerToken, SESSION_COOKIE, type TransportContext } from './context.js';
+import { maskUnexpected } from './domain-errors.js';
 import { clientAddress, cookieValue, requestOrigin } from './http.js';
 import { foreignOrigin } from './origins.js';
 
@@ -37,10 +38,27 @@ export function attachWebSocket(options: {
   const usableSessionCookie = (request: IncomingMessage) =>
     foreignOrigin(request, config) === null ? sessionCookie(request) : null;
 
+  /**
+   * An operation that fails before it runs answers errors for itself: a throw would reach graphql-ws, which closes
+   * the socket (4500) and every subscription on it.
+   */
+  const refusal = (error: unknown): GraphQLError[] => {
+    const masked = maskUnexpected(error);
+    if (masked.extensions.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error }, 'websocket operation failed');
+    return [masked];
+  };
+  const settled = async (run: () => OperationResult): Promise<Awaited<OperationResult>> => {
+    try {
+      return await run();
+    } catch (error) {
+      return { errors: refusal(error) };
+    }
+  };
+
   const disposable = useServer(
     {
-      execute: (args) => (args.rootValue as Enveloped).execute(args),
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args),
+      execute: (args) => settled(() => (args.rootValue as Enveloped).execute(args)),
+      subscribe: (args) => settled(() => (args.rootValue as Enveloped).subscribe(args)),
       // refusals close the socket at once (4403), rather than failing each operation
       onConnect: async (ctx) => {
         const { request } = ctx.extra;
@@ -81,9 +99,11 @@ export function attachWebSocket(options: {
             contextValue: await contextFactory(),
             rootValue: { execute, subscribe } satisfies Enveloped,
           };
-        });
+        }).catch((error: unknown) => requestContext.run({ requestId }, () => refusal(error)));
       },
-      onError: (_ctx, _id, _payload, errors) => void log.warn({ errors }, 'websocket operation failed'),
+      // codes only: messages of invalid operations may quote the values sent
+      onError: (_ctx, _id, _payload, errors) =>
+        void log.warn({ codes: errors.map((error) => error.extensions.code) }, 'websocket operation refused'),
     },
     wss,
   );
