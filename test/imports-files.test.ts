@@ -224,6 +224,34 @@ describe('files refused before anything is written', () => {
     expect(String(result.message)).toMatch(/other\/v9/);
   });
 
+  it('KLUG_JSON nested 100,000 deep: NESTED_TOO_DEEP, nothing queued', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const content = `{"input_schema":"klug/v1","events":[{"title":${deep},"watched_at":"2023-01-01"}]}`;
+    const result = await refused([{ name: 'deep.json', content }], { source: 'KLUG_JSON' });
+    expect(result).toMatchObject({ __typename: 'ImportFileError', code: 'NESTED_TOO_DEEP', file: 'deep.json' });
+    expect(result.message).toMatch(/64 levels/);
+  });
+
+  it('TRAKT history nested 100,000 deep: NESTED_TOO_DEEP, nothing queued', async () => {
+    const deep = `${'{"show":'.repeat(100_000)}null${'}'.repeat(100_000)}`;
+    const content = `[{"watched_at":"2023-01-01T20:00:00Z","type":"episode","episode":{"season":1,"number":1},"show":${deep}}]`;
+    const zip = await zipOf([{ name: 'trakt/history.json', content }]);
+    const result = await refused([{ name: 'trakt.zip', content: zip }], { source: 'TRAKT' });
+    expect(result).toMatchObject({ __typename: 'ImportFileError', code: 'NESTED_TOO_DEEP', file: 'trakt.zip/trakt/history.json' });
+  });
+
+  it('JSON nested 64 deep, with brackets and escaped quotes inside its strings, is read', async () => {
+    const person = await server.newPerson();
+    const nested = `${'['.repeat(61)}${']'.repeat(61)}`;
+    // an escaped quote, then an escaped backslash right before the closing quote
+    const title = `Heat " ${'['.repeat(100)} \\`;
+    const content = `{"input_schema":"klug/v1","events":[{"title":${JSON.stringify(title)},"watched_at":"2023-01-01","extra":${nested}}]}`;
+    const batch = await importAndWait(server, person.token, [{ name: 'ok.json', content }], { source: 'KLUG_JSON' });
+    expect(batch).toMatchObject({ status: 'COMPLETED', insertedCount: 1, errorCount: 0 });
+    const { watchEvents } = await server.gql(HISTORY, {}, { token: person.token });
+    expect(watchEvents.edges[0]?.node.media.title).toBe(title);
+  });
+
   it('no files at all: ValidationError', async () => {
     const person = await server.newPerson();
     const response = await server.request(START_IMPORT, { input: { source: 'KLUG_CSV', files: [] } }, { token: person.token });

@@ -3,7 +3,8 @@ import { ImportFileError } from '../../errors.js';
 import { MAX_EXTERNAL_ID_LENGTH, MAX_REVIEW_LENGTH, MAX_TITLE_LENGTH } from '../../library/limits.js';
 import type { ExternalIds } from '../../library/types.js';
 import { csvHeader, csvRecords, oversizedError, requireColumns } from '../csv.js';
-import { readAll, type Entry } from '../files.js';
+import type { Entry } from '../files.js';
+import { readJson } from '../json.js';
 import type { ImportedMedia, ImportItem, RowError } from '../records.js';
 import { parseBoolean, parseCount, parseDate, parseRating, parseTags, parseText, parseYear, quote, type Parsed } from '../values.js';
 
@@ -38,12 +39,7 @@ export async function checkKlugJson(entries: Entry[]): Promise<void> {
 
 /** The events of a KLUG_JSON file; the schema is checked before anything is written. */
 async function readKlugJson(entry: Entry): Promise<unknown[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readAll(await entry.open()));
-  } catch {
-    throw new ImportFileError('NOT_IMPORTABLE', entry.name, 'the file is not valid UTF-8 JSON');
-  }
+  const parsed = await readJson(entry);
   const doc = parsed as { input_schema?: unknown; events?: unknown };
   if (!Array.isArray(parsed) && doc.input_schema !== KLUG_JSON_SCHEMA) {
     throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, `input_schema must be "${KLUG_JSON_SCHEMA}" (got ${JSON.stringify(doc.input_schema ?? null)})`);

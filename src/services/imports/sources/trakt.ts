@@ -1,7 +1,8 @@
 import { ImportFileError } from '../../errors.js';
 import { MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from '../../library/limits.js';
 import type { ExternalIds } from '../../library/types.js';
-import { readAll, type Entry } from '../files.js';
+import type { Entry } from '../files.js';
+import { readJson } from '../json.js';
 import type { ImportedMedia, ImportItem } from '../records.js';
 import { parseDate, parseRating, parseText, quote, type Parsed } from '../values.js';
 
@@ -27,6 +28,7 @@ export async function checkTrakt(entries: Entry[]): Promise<void> {
   if (json.length === 0) {
     throw new ImportFileError('NOTHING_TO_IMPORT', entries.map((e) => e.name).join(', '), 'Trakt history and ratings are JSON files');
   }
+  for (const entry of json) await readItems(entry);
 }
 
 /**
@@ -84,12 +86,7 @@ export async function* parseTrakt(entries: Entry[]): AsyncGenerator<ImportItem> 
 }
 
 async function readItems(entry: Entry): Promise<TraktItem[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readAll(await entry.open()));
-  } catch {
-    throw new ImportFileError('NOT_IMPORTABLE', entry.name, 'the file is not valid UTF-8 JSON');
-  }
+  const parsed = await readJson(entry);
   const list = Array.isArray(parsed) ? parsed : (parsed as { history?: unknown; ratings?: unknown })?.history ?? (parsed as { ratings?: unknown })?.ratings;
   if (!Array.isArray(list)) throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, 'expected a Trakt history or ratings array');
   return list as TraktItem[];
