@@ -276,6 +276,46 @@ describe('files refused before anything is written', () => {
   });
 });
 
+describe('archives whose headers lie about sizes', () => {
+  const CSV = `title,watched_at\n${Array.from({ length: 2000 }, (_, i) => `Film ${i},2023-01-01`).join('\n')}\n`;
+  // where the sizes sit in the local header and in the central directory's record (APPNOTE 4.3.7, 4.3.12)
+  const LOCAL = { compressed: 18, uncompressed: 22 };
+  const CENTRAL = { compressed: 20, uncompressed: 24 };
+  type Patch = (zip: Buffer, central: number) => void;
+
+  /** A one-CSV archive with its bytes patched; yazl writes the sizes in both headers. */
+  async function lying(patch: Patch): Promise<Buffer> {
+    const zip = await zipOf([{ name: 'history.csv', content: CSV }]);
+    patch(zip, zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])));
+    return zip;
+  }
+  const both = (field: 'compressed' | 'uncompressed', size: (actual: number) => number): Patch => (zip, central) => {
+    const value = size(zip.readUInt32LE(central + CENTRAL[field]));
+    zip.writeUInt32LE(value, central + CENTRAL[field]);
+    zip.writeUInt32LE(value, LOCAL[field]);
+  };
+
+  it.each<[string, Patch]>([
+    ['the central directory says it inflates to 10 bytes', (zip, central) => zip.writeUInt32LE(10, central + CENTRAL.uncompressed)],
+    ['the central directory says there is more data than the file holds', (zip, central) => zip.writeUInt32LE(100_000, central + CENTRAL.compressed)],
+    ['the local header disagrees with the central directory', (zip) => zip.writeUInt32LE(10, LOCAL.uncompressed)],
+    ['both headers say it inflates to 10 bytes', both('uncompressed', () => 10)],
+    ['both headers say the compressed data is 20 bytes', both('compressed', () => 20)],
+  ])('%s: NOT_IMPORTABLE, nothing queued', async (_case, patch) => {
+    const result = await refused([{ name: 'lying.zip', content: await lying(patch) }]);
+    expect(result).toMatchObject({ __typename: 'ImportFileError', code: 'NOT_IMPORTABLE', file: 'lying.zip', path: ['files', '0'] });
+    expect(result.message).toMatch(/^lying\.zip: the archive is damaged/);
+  });
+
+  it('both headers overstating the inflated size, seen only at its end: the batch fails with that reason', async () => {
+    const person = await server.newPerson();
+    const zip = await lying(both('uncompressed', (actual) => actual * 3));
+    const batch = await importAndWait(server, person.token, [{ name: 'lying.zip', content: zip }], { source: 'KLUG_CSV' });
+    expect(batch).toMatchObject({ status: 'FAILED', insertedCount: 0 });
+    expect(batch.errorMessage).toBe('lying.zip: the archive is damaged: history.csv does not match its headers');
+  });
+});
+
 describe('row errors', () => {
   const CSV = [
     'title,watched_at,kind,rating,review,series_title,season,episode',
