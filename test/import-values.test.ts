@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBoolean, parseCount, parseDate, parseRating, parseTags, parseYear } from '../src/services/imports/values.js';
+import { parseBoolean, parseCount, parseDate, parseRating, parseTags, parseText, parseYear } from '../src/services/imports/values.js';
 
 const iso = (input: string) => {
   const parsed = parseDate(input);
@@ -147,12 +147,40 @@ describe('parseBoolean', () => {
 });
 
 describe('parseTags', () => {
+  const tags = (input: string | string[] | null) => {
+    const parsed = parseTags(input);
+    return parsed.ok ? parsed.value : parsed.code;
+  };
+
   it('splits on commas, trims, drops empties and repeats, keeps order', () => {
-    expect(parseTags('rewatch, imax')).toEqual(['rewatch', 'imax']);
-    expect(parseTags(' b ,a,,b, ')).toEqual(['b', 'a']);
-    expect(parseTags(['x', ' y ', 'x', ''])).toEqual(['x', 'y']);
-    expect(parseTags('日本語, Ελληνικά')).toEqual(['日本語', 'Ελληνικά']);
-    expect(parseTags('')).toEqual([]);
-    expect(parseTags(null)).toEqual([]);
+    expect(tags('rewatch, imax')).toEqual(['rewatch', 'imax']);
+    expect(tags(' b ,a,,b, ')).toEqual(['b', 'a']);
+    expect(tags(['x', ' y ', 'x', ''])).toEqual(['x', 'y']);
+    expect(tags('日本語, Ελληνικά')).toEqual(['日本語', 'Ελληνικά']);
+    expect(tags('')).toEqual([]);
+    expect(tags(null)).toEqual([]);
+  });
+
+  it('refuses more tags, or longer ones, than recordWatch accepts', () => {
+    expect(tags(Array.from({ length: 50 }, (_, i) => `t${i}`).join(','))).toHaveLength(50);
+    expect(tags(Array.from({ length: 51 }, (_, i) => `t${i}`).join(','))).toBe('TOO_MANY_TAGS');
+    expect(tags(`ok,${'x'.repeat(100)}`)).toHaveLength(2);
+    expect(tags(`ok,${'x'.repeat(101)}`)).toBe('VALUE_TOO_LONG');
+  });
+});
+
+describe('parseText', () => {
+  it('trims, reads empty as null and refuses text over the limit with a short message', () => {
+    expect(parseText('  Heat ', 4, 'title')).toEqual({ ok: true, value: 'Heat' });
+    expect(parseText('   ', 4, 'title')).toEqual({ ok: true, value: null });
+    const long = parseText('x'.repeat(1_000_000), 500, 'title');
+    expect(long).toMatchObject({ ok: false, code: 'VALUE_TOO_LONG' });
+    expect(!long.ok && long.message).toMatch(/1000000 characters, over the 500 allowed/);
+  });
+
+  it('quotes at most the start of a huge value in any message', () => {
+    const date = parseDate('9'.repeat(1_000_000));
+    expect(date.ok).toBe(false);
+    expect(!date.ok && date.message.length).toBeLessThan(200);
   });
 });

@@ -224,6 +224,34 @@ describe('files refused before anything is written', () => {
     expect(String(result.message)).toMatch(/other\/v9/);
   });
 
+  it('KLUG_JSON nested 100,000 deep: NESTED_TOO_DEEP, nothing queued', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const content = `{"input_schema":"klug/v1","events":[{"title":${deep},"watched_at":"2023-01-01"}]}`;
+    const result = await refused([{ name: 'deep.json', content }], { source: 'KLUG_JSON' });
+    expect(result).toMatchObject({ __typename: 'ImportFileError', code: 'NESTED_TOO_DEEP', file: 'deep.json' });
+    expect(result.message).toMatch(/64 levels/);
+  });
+
+  it('TRAKT history nested 100,000 deep: NESTED_TOO_DEEP, nothing queued', async () => {
+    const deep = `${'{"show":'.repeat(100_000)}null${'}'.repeat(100_000)}`;
+    const content = `[{"watched_at":"2023-01-01T20:00:00Z","type":"episode","episode":{"season":1,"number":1},"show":${deep}}]`;
+    const zip = await zipOf([{ name: 'trakt/history.json', content }]);
+    const result = await refused([{ name: 'trakt.zip', content: zip }], { source: 'TRAKT' });
+    expect(result).toMatchObject({ __typename: 'ImportFileError', code: 'NESTED_TOO_DEEP', file: 'trakt.zip/trakt/history.json' });
+  });
+
+  it('JSON nested 64 deep, with brackets and escaped quotes inside its strings, is read', async () => {
+    const person = await server.newPerson();
+    const nested = `${'['.repeat(61)}${']'.repeat(61)}`;
+    // an escaped quote, then an escaped backslash right before the closing quote
+    const title = `Heat " ${'['.repeat(100)} \\`;
+    const content = `{"input_schema":"klug/v1","events":[{"title":${JSON.stringify(title)},"watched_at":"2023-01-01","extra":${nested}}]}`;
+    const batch = await importAndWait(server, person.token, [{ name: 'ok.json', content }], { source: 'KLUG_JSON' });
+    expect(batch).toMatchObject({ status: 'COMPLETED', insertedCount: 1, errorCount: 0 });
+    const { watchEvents } = await server.gql(HISTORY, {}, { token: person.token });
+    expect(watchEvents.edges[0]?.node.media.title).toBe(title);
+  });
+
   it('no files at all: ValidationError', async () => {
     const person = await server.newPerson();
     const response = await server.request(START_IMPORT, { input: { source: 'KLUG_CSV', files: [] } }, { token: person.token });
@@ -245,6 +273,46 @@ describe('files refused before anything is written', () => {
     const response = await fetch(server.url, { method: 'POST', headers: { authorization: `Bearer ${person.token}` }, body: form });
     expect(response.status).toBe(403);
     expect(await batchesOf(person.email)).toBe(0);
+  });
+});
+
+describe('archives whose headers lie about sizes', () => {
+  const CSV = `title,watched_at\n${Array.from({ length: 2000 }, (_, i) => `Film ${i},2023-01-01`).join('\n')}\n`;
+  // where the sizes sit in the local header and in the central directory's record (APPNOTE 4.3.7, 4.3.12)
+  const LOCAL = { compressed: 18, uncompressed: 22 };
+  const CENTRAL = { compressed: 20, uncompressed: 24 };
+  type Patch = (zip: Buffer, central: number) => void;
+
+  /** A one-CSV archive with its bytes patched; yazl writes the sizes in both headers. */
+  async function lying(patch: Patch): Promise<Buffer> {
+    const zip = await zipOf([{ name: 'history.csv', content: CSV }]);
+    patch(zip, zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])));
+    return zip;
+  }
+  const both = (field: 'compressed' | 'uncompressed', size: (actual: number) => number): Patch => (zip, central) => {
+    const value = size(zip.readUInt32LE(central + CENTRAL[field]));
+    zip.writeUInt32LE(value, central + CENTRAL[field]);
+    zip.writeUInt32LE(value, LOCAL[field]);
+  };
+
+  it.each<[string, Patch]>([
+    ['the central directory says it inflates to 10 bytes', (zip, central) => zip.writeUInt32LE(10, central + CENTRAL.uncompressed)],
+    ['the central directory says there is more data than the file holds', (zip, central) => zip.writeUInt32LE(100_000, central + CENTRAL.compressed)],
+    ['the local header disagrees with the central directory', (zip) => zip.writeUInt32LE(10, LOCAL.uncompressed)],
+    ['both headers say it inflates to 10 bytes', both('uncompressed', () => 10)],
+    ['both headers say the compressed data is 20 bytes', both('compressed', () => 20)],
+  ])('%s: NOT_IMPORTABLE, nothing queued', async (_case, patch) => {
+    const result = await refused([{ name: 'lying.zip', content: await lying(patch) }]);
+    expect(result).toMatchObject({ __typename: 'ImportFileError', code: 'NOT_IMPORTABLE', file: 'lying.zip', path: ['files', '0'] });
+    expect(result.message).toMatch(/^lying\.zip: the archive is damaged/);
+  });
+
+  it('both headers overstating the inflated size, seen only at its end: the batch fails with that reason', async () => {
+    const person = await server.newPerson();
+    const zip = await lying(both('uncompressed', (actual) => actual * 3));
+    const batch = await importAndWait(server, person.token, [{ name: 'lying.zip', content: zip }], { source: 'KLUG_CSV' });
+    expect(batch).toMatchObject({ status: 'FAILED', insertedCount: 0 });
+    expect(batch.errorMessage).toBe('lying.zip: the archive is damaged: history.csv does not match its headers');
   });
 });
 

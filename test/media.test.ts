@@ -286,6 +286,8 @@ describe('createMedia', () => {
   it.each([
     ['an empty title', { title: '   ' }, ['title']],
     ['an overlong title', { title: 'x'.repeat(501) }, ['title']],
+    ['an overlong external id', { externalIds: { tmdb: '9'.repeat(201) } }, ['externalIds']],
+    ['an overlong series title', { kind: 'EPISODE' as const, seriesTitle: 's'.repeat(501), episodeNumber: 1 }, ['seriesTitle']],
     ['a year before 1870', { year: 1869 }, ['year']],
     ['a year after 2100', { year: 2101 }, ['year']],
   ])('refuses %s with a ValidationError and writes nothing', async (_case, patch, path) => {
@@ -298,6 +300,7 @@ describe('createMedia', () => {
   it('accepts the edges of the ranges: a 500-character title, 1870 and 2100', async () => {
     const person = await server.newPerson();
     expect((await create(person, { kind: 'MOVIE', title: 't'.repeat(500) })).title).toHaveLength(500);
+    expect((await create(person, { kind: 'MOVIE', title: 'Long id', externalIds: { imdb: 'i'.repeat(200) } })).title).toBe('Long id');
     expect((await create(person, { kind: 'MOVIE', title: 'Old', year: 1870 })).year).toBe(1870);
     expect((await create(person, { kind: 'MOVIE', title: 'Far', year: 2100 })).year).toBe(2100);
   });

@@ -59,7 +59,15 @@ export class UploadTooLargeError extends DomainError {
 /** An uploaded file that cannot be imported at all; nothing is written when one is found. */
 export class ImportFileError extends DomainError {
   constructor(
-    readonly code: 'EMPTY_FILE' | 'NOT_IMPORTABLE' | 'NOTHING_TO_IMPORT' | 'ZIP_TOO_LARGE' | 'UNSUPPORTED_ENCODING' | 'MISSING_COLUMNS' | 'UNKNOWN_SCHEMA',
+    readonly code:
+      | 'EMPTY_FILE'
+      | 'NOT_IMPORTABLE'
+      | 'NOTHING_TO_IMPORT'
+      | 'ZIP_TOO_LARGE'
+      | 'UNSUPPORTED_ENCODING'
+      | 'MISSING_COLUMNS'
+      | 'UNKNOWN_SCHEMA'
+      | 'NESTED_TOO_DEEP',
     readonly file: string,
     message: string,
     path: string[] = ['files'],

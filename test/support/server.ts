@@ -4,7 +4,7 @@ import { print, type ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig, type Config, type ConfigOverrides } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { startApp, type App } from '../../src/server/app.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -40,6 +40,8 @@ export interface TestServerOptions {
   overrides?: ConfigOverrides;
   /** reuse a database made by the caller instead of a fresh one */
   database?: TestDatabase;
+  /** the server's logger, e.g. one writing to a stream the test reads */
+  log?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -56,7 +58,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     { ...options.overrides, loginThrottle: { baseDelayMs: 1, maxDelayMs: 5, ...options.overrides?.loginThrottle } },
   );
-  const app = await startApp(config, createLogger(config.logLevel));
+  const app = await startApp(config, options.log ?? createLogger(config.logLevel));
   const clients: Client[] = [];
 
   const request: TestServer['request'] = async (document, variables, requestOptions = {}) => {

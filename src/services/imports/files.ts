@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { ImportFileError } from '../errors.js';
@@ -99,8 +99,11 @@ export async function listEntries(files: StagedFile[], maxBytes: number): Promis
 }
 
 async function zipEntries(file: StagedFile, maxInflated: number, index: number): Promise<Entry[]> {
+  const where = ['files', String(index)];
+  const damaged = (detail?: string) =>
+    new ImportFileError('NOT_IMPORTABLE', file.name, detail ? `the archive is damaged: ${detail}` : 'the archive is damaged', where);
   const zip = await openZip(file.path).catch(() => {
-    throw new ImportFileError('NOT_IMPORTABLE', file.name, 'the archive is damaged', ['files', String(index)]);
+    throw damaged();
   });
   const found: { name: string; entry: yauzl.Entry }[] = [];
   let inflated = 0;
@@ -115,9 +118,10 @@ async function zipEntries(file: StagedFile, maxInflated: number, index: number):
         zip.readEntry();
       });
       zip.on('end', resolve);
-      zip.on('error', reject);
+      zip.on('error', () => reject(damaged()));
       zip.readEntry();
     });
+    for (const { name, entry } of found) await checkLocalHeader(zip, entry, () => damaged(`the headers of ${name} disagree`));
   } finally {
     zip.close();
   }
@@ -126,23 +130,63 @@ async function zipEntries(file: StagedFile, maxInflated: number, index: number):
       'ZIP_TOO_LARGE',
       file.name,
       `the archive would inflate to ${Math.round(inflated / 1024 / 1024)} MB, over the ${Math.round(maxInflated / 1024 / 1024)} MB allowed`,
-      ['files', String(index)],
+      where,
     );
   }
   return found.map(({ name, entry }) => ({
     name: `${file.name}/${name}`,
     base: basename(name).toLowerCase(),
     kind: name.toLowerCase().endsWith('.json') ? ('JSON' as const) : ('CSV' as const),
-    // yauzl checks while inflating that no entry exceeds the size it declared
-    open: async () => {
-      const reopened = await openZip(file.path);
-      const stream = await new Promise<Readable>((resolve, reject) =>
-        reopened.openReadStream(entry, (error, s) => (error ? reject(error) : resolve(s!))),
-      );
-      stream.on('close', () => reopened.close());
-      return stream;
-    },
+    open: () => openEntry(file.path, entry, () => damaged(`${name} does not match its headers`)),
   }));
+}
+
+/** ZIP64 keeps sizes in an extra field and writes this in the header instead. */
+const ZIP64_SIZE = 0xffffffff;
+/** bit 3: the sizes follow the data, the local header holds zeros */
+const SIZES_AFTER_DATA = 0x8;
+
+/**
+ * The local header must point at data inside the file and, when it states sizes, agree with the central
+ * directory (yauzl reads by the central directory alone; an archive whose two headers differ was forged or broken).
+ */
+async function checkLocalHeader(zip: yauzl.ZipFile, entry: yauzl.Entry, damaged: () => ImportFileError): Promise<void> {
+  const local = await zip.readLocalFileHeaderPromise(entry).catch(() => {
+    throw damaged();
+  });
+  const sized = (local.generalPurposeBitFlag & SIZES_AFTER_DATA) === 0;
+  const agree = (stated: number, central: number) => !sized || stated === ZIP64_SIZE || stated === central;
+  if (
+    local.compressionMethod !== entry.compressionMethod ||
+    !agree(local.compressedSize, entry.compressedSize) ||
+    !agree(local.uncompressedSize, entry.uncompressedSize)
+  ) {
+    throw damaged();
+  }
+}
+
+/**
+ * An entry's inflated bytes. yauzl checks while inflating that the entry holds no more and no fewer bytes
+ * than it declared; that, and any other failure to read it, comes out as the typed `damaged()` error.
+ */
+async function openEntry(path: string, entry: yauzl.Entry, damaged: () => ImportFileError): Promise<Readable> {
+  const zip = await openZip(path).catch(() => {
+    throw damaged();
+  });
+  const inflating = await new Promise<Readable>((resolve, reject) =>
+    zip.openReadStream(entry, (error, stream) => (error ? reject(damaged()) : resolve(stream!))),
+  ).catch((error: unknown) => {
+    zip.close();
+    throw error;
+  });
+  const out = new PassThrough();
+  inflating.on('error', () => out.destroy(damaged()));
+  out.on('close', () => {
+    inflating.unpipe(out);
+    inflating.destroy();
+    zip.close();
+  });
+  return inflating.pipe(out);
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {

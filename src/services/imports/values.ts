@@ -1,9 +1,14 @@
+import { MAX_TAG_LENGTH, MAX_TAGS } from '../library/limits.js';
+
 /** Field parsers shared by every import source. Each returns a value or a reason it could not. */
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = (code: string, message: string): Parsed<never> => ({ ok: false, code, message });
+
+/** A value quoted in a message, cut short: a message never repeats a whole oversized field. */
+export const quote = (text: string) => `"${text.length > 60 ? `${text.slice(0, 60)}…` : text}"`;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -29,10 +34,10 @@ export function parseDate(input: string): Parsed<Date> {
   if (m) return fromParts(+m[1]!, +m[2]!, +m[3]!, text);
   m = /^(\d{4})-(\d{2})-(\d{2})[T ]\d{2}:\d{2}/.exec(text);
   if (m) {
-    if (!utcDate(+m[1]!, +m[2]!, +m[3]!)) return fail('INVALID_DATE', `"${text}" is not a real date`);
+    if (!utcDate(+m[1]!, +m[2]!, +m[3]!)) return fail('INVALID_DATE', `${quote(text)} is not a real date`);
     const withZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text.replace(' ', 'T')}Z`;
     const date = new Date(withZone);
-    return Number.isNaN(date.getTime()) ? fail('INVALID_DATE', `"${text}" is not a date`) : ok(date);
+    return Number.isNaN(date.getTime()) ? fail('INVALID_DATE', `${quote(text)} is not a date`) : ok(date);
   }
   m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
   if (m) {
@@ -45,12 +50,12 @@ export function parseDate(input: string): Parsed<Date> {
   if (m && monthOf(m[2]!)) return fromParts(+m[3]!, monthOf(m[2]!)!, +m[1]!, text);
   m = /^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$/.exec(text);
   if (m && monthOf(m[1]!)) return fromParts(+m[3]!, monthOf(m[1]!)!, +m[2]!, text);
-  return fail('INVALID_DATE', `"${text}" is not a date this importer reads (ISO, US, European or with a month name)`);
+  return fail('INVALID_DATE', `${quote(text)} is not a date this importer reads (ISO, US, European or with a month name)`);
 }
 
 function fromParts(year: number, month: number, day: number, text: string): Parsed<Date> {
   const date = utcDate(year, month, day);
-  return date ? ok(date) : fail('INVALID_DATE', `"${text}" is not a real date`);
+  return date ? ok(date) : fail('INVALID_DATE', `${quote(text)} is not a real date`);
 }
 
 /**
@@ -66,11 +71,11 @@ export function parseRating(input: string | number | null | undefined, outOf: 5 
     value = [...text].reduce((sum, c) => sum + (c === '★' ? 1 : c === '½' ? 0.5 : 0), 0);
   } else {
     value = Number(text.replace(',', '.'));
-    if (!Number.isFinite(value)) return fail('INVALID_RATING', `"${text}" is not a rating`);
+    if (!Number.isFinite(value)) return fail('INVALID_RATING', `${quote(text)} is not a rating`);
     if (outOf === 10) value /= 2;
   }
   const rounded = Math.round(value * 2) / 2;
-  if (rounded < 0.5 || rounded > 5) return fail('INVALID_RATING', `"${text}" is outside 0.5 to 5 stars`);
+  if (rounded < 0.5 || rounded > 5) return fail('INVALID_RATING', `${quote(text)} is outside 0.5 to 5 stars`);
   return ok(rounded);
 }
 
@@ -78,7 +83,7 @@ export function parseYear(input: string | number | null | undefined): Parsed<num
   const text = String(input ?? '').trim();
   if (!text) return ok(null);
   const year = Number(text);
-  if (!Number.isInteger(year) || year < 1870 || year > 2100) return fail('INVALID_YEAR', `"${text}" is not a year`);
+  if (!Number.isInteger(year) || year < 1870 || year > 2100) return fail('INVALID_YEAR', `${quote(text)} is not a year`);
   return ok(year);
 }
 
@@ -86,7 +91,7 @@ export function parseCount(input: string | number | null | undefined, what: stri
   const text = String(input ?? '').trim();
   if (!text) return ok(null);
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) return fail('INVALID_NUMBER', `"${text}" is not a ${what}`);
+  if (!Number.isInteger(value) || value < 0) return fail('INVALID_NUMBER', `${quote(text)} is not a ${what}`);
   return ok(value);
 }
 
@@ -97,5 +102,18 @@ export const parseBoolean = (input: string | boolean | null | undefined): boolea
   return ['yes', 'true', '1', 'y'].includes(text);
 };
 
-export const parseTags = (input: string | string[] | null | undefined): string[] =>
-  [...new Set((Array.isArray(input) ? input : String(input ?? '').split(',')).map((t) => t.trim()).filter(Boolean))];
+/** Comma-separated tags (or a list), trimmed and without repeats, within the library's limits. */
+export function parseTags(input: string | string[] | null | undefined): Parsed<string[]> {
+  const tags = [...new Set((Array.isArray(input) ? input : String(input ?? '').split(',')).map((t) => t.trim()).filter(Boolean))];
+  if (tags.length > MAX_TAGS) return fail('TOO_MANY_TAGS', `${tags.length} tags, over the ${MAX_TAGS} allowed`);
+  const long = tags.find((t) => t.length > MAX_TAG_LENGTH);
+  if (long) return fail('VALUE_TOO_LONG', `the tag ${quote(long)} is ${long.length} characters, over the ${MAX_TAG_LENGTH} allowed`);
+  return ok(tags);
+}
+
+/** Free text (a title, a review, an id), trimmed, empty as null; longer than `max` characters is refused. */
+export function parseText(input: string | number | null | undefined, max: number, what: string): Parsed<string | null> {
+  const text = String(input ?? '').trim();
+  if (text.length > max) return fail('VALUE_TOO_LONG', `the ${what} is ${text.length} characters, over the ${max} allowed`);
+  return ok(text || null);
+}

@@ -1,6 +1,7 @@
 import { Prisma, type Media, type MediaKind, type PrismaClient } from '../../generated/prisma/client.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Ordering, PageArgs, Paginator } from '../pagination.js';
+import { MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from './limits.js';
 import { checkRating } from './ratings.js';
 import { normalizeTitle } from './titles.js';
 import { EXTERNAL_PROVIDERS, externalIdColumn, type ExternalIds, type MediaFilter, type MediaInput } from './types.js';
@@ -34,8 +35,6 @@ export const MEDIA_ORDERINGS: Record<MediaOrder, Ordering<Media>> = {
   RATING_DESC: ordering('RATING_DESC', 'rating', 'desc'),
   RATING_ASC: ordering('RATING_ASC', 'rating', 'asc'),
 };
-
-const MAX_TITLE = 500;
 
 export class MediaService {
   constructor(
@@ -177,7 +176,15 @@ export class MediaService {
   private async toData(userId: string, input: MediaInput, db: Db) {
     const title = input.title?.trim();
     if (!title) throw new ValidationError('Title is empty', ['title']);
-    if (title.length > MAX_TITLE) throw new ValidationError(`Title is longer than ${MAX_TITLE} characters`, ['title']);
+    if (title.length > MAX_TITLE_LENGTH) throw new ValidationError(`Title is longer than ${MAX_TITLE_LENGTH} characters`, ['title']);
+    if ((input.seriesTitle?.trim().length ?? 0) > MAX_TITLE_LENGTH) {
+      throw new ValidationError(`seriesTitle is longer than ${MAX_TITLE_LENGTH} characters`, ['seriesTitle']);
+    }
+    for (const field of ['externalIds', 'seriesExternalIds'] as const) {
+      if (Object.values(input[field] ?? {}).some((id) => (id?.trim().length ?? 0) > MAX_EXTERNAL_ID_LENGTH)) {
+        throw new ValidationError(`An external id is at most ${MAX_EXTERNAL_ID_LENGTH} characters`, [field]);
+      }
+    }
     if (input.year != null && (input.year < 1870 || input.year > 2100)) {
       throw new ValidationError('Year must be between 1870 and 2100', ['year']);
     }

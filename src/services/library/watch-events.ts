@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient, WatchEvent, WatchSource } from '../../genera
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Ordering, PageArgs, Paginator } from '../pagination.js';
 import type { MediaService } from './media.js';
+import { MAX_REVIEW_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from './limits.js';
 import { checkRating } from './ratings.js';
 import { normalizeTitle } from './titles.js';
 import type { MediaInput, WatchEventFilter } from './types.js';
@@ -29,9 +30,6 @@ export const WATCH_EVENT_ORDERINGS: Record<WatchEventOrder, Ordering<WatchEvent>
 /** Clocks drift: a watch a few minutes "in the future" is allowed, anything later is a mistake. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const EARLIEST = Date.UTC(1870, 0, 1);
-const MAX_TAGS = 50;
-const MAX_TAG_LENGTH = 100;
-const MAX_REVIEW_LENGTH = 20_000;
 
 export interface RecordWatchInput {
   mediaId?: string | null;

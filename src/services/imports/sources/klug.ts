@@ -1,10 +1,12 @@
 import type { MediaKind } from '../../../generated/prisma/client.js';
 import { ImportFileError } from '../../errors.js';
+import { MAX_EXTERNAL_ID_LENGTH, MAX_REVIEW_LENGTH, MAX_TITLE_LENGTH } from '../../library/limits.js';
 import type { ExternalIds } from '../../library/types.js';
-import { csvHeader, csvRecords, requireColumns } from '../csv.js';
-import { readAll, type Entry } from '../files.js';
+import { csvHeader, csvRecords, oversizedError, requireColumns } from '../csv.js';
+import type { Entry } from '../files.js';
+import { readJson } from '../json.js';
 import type { ImportedMedia, ImportItem, RowError } from '../records.js';
-import { parseBoolean, parseCount, parseDate, parseRating, parseTags, parseYear, type Parsed } from '../values.js';
+import { parseBoolean, parseCount, parseDate, parseRating, parseTags, parseText, parseYear, quote, type Parsed } from '../values.js';
 
 /** Our documented formats (README, "Import formats"). */
 export const KLUG_CSV_REQUIRED = ['title', 'watched_at'];
@@ -37,12 +39,7 @@ export async function checkKlugJson(entries: Entry[]): Promise<void> {
 
 /** The events of a KLUG_JSON file; the schema is checked before anything is written. */
 async function readKlugJson(entry: Entry): Promise<unknown[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readAll(await entry.open()));
-  } catch {
-    throw new ImportFileError('NOT_IMPORTABLE', entry.name, 'the file is not valid UTF-8 JSON');
-  }
+  const parsed = await readJson(entry);
   const doc = parsed as { input_schema?: unknown; events?: unknown };
   if (!Array.isArray(parsed) && doc.input_schema !== KLUG_JSON_SCHEMA) {
     throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, `input_schema must be "${KLUG_JSON_SCHEMA}" (got ${JSON.stringify(doc.input_schema ?? null)})`);
@@ -56,6 +53,10 @@ export async function* parseKlugCsv(entries: Entry[]): AsyncGenerator<ImportItem
   for (const entry of entries.filter((e) => e.kind === 'CSV')) {
     let schema: Schema | null = null;
     for await (const record of csvRecords(await entry.open())) {
+      if (record.oversizedBytes !== undefined) {
+        yield { type: 'error', error: oversizedError(entry.name, record) };
+        continue;
+      }
       schema ??= schemaOf(Object.keys(record.values));
       const v = record.values;
       const row = schema === 'klug/v1' ? v : fromLetterboxdImport(v);
@@ -110,15 +111,26 @@ function fromLetterboxdImport(v: Record<string, string>): Record<string, string>
 
 const PROVIDERS = ['tmdb', 'imdb', 'tvdb', 'trakt', 'letterboxd', 'jellyfin'] as const;
 
+/** The longest value the library takes in a column of free text (titles, ids, the review); none for others. */
+const limitOf = (column: string): number | null =>
+  /^(series_)?title$/.test(column) ? MAX_TITLE_LENGTH : column.endsWith('_id') ? MAX_EXTERNAL_ID_LENGTH : column === 'review' ? MAX_REVIEW_LENGTH : null;
+
 function itemOf(v: Record<string, string>, file: string, row: number, raw: string): ImportItem {
   const error = (field: string, parsed: { code: string; message: string }): ImportItem => ({
     type: 'error',
     error: { file, row, field, code: parsed.code, message: parsed.message, raw } satisfies RowError,
   });
+  for (const [field, value] of Object.entries(v)) {
+    const max = limitOf(field);
+    const text = max === null ? null : parseText(value, max, field.replaceAll('_', ' '));
+    if (text && !text.ok) return error(field, text);
+  }
   const title = v.title?.trim();
   if (!title) return error('title', { code: 'MISSING_VALUE', message: 'no title' });
   const kind = (v.kind?.trim().toUpperCase() || 'MOVIE') as MediaKind;
-  if (!KINDS.includes(kind)) return error('kind', { code: 'INVALID_KIND', message: `"${v.kind}" is not MOVIE, SHOW or EPISODE` });
+  if (!KINDS.includes(kind)) return error('kind', { code: 'INVALID_KIND', message: `${quote(v.kind ?? '')} is not MOVIE, SHOW or EPISODE` });
+  const tags = parseTags(v.tags);
+  if (!tags.ok) return error('tags', tags);
   const checks: [string, Parsed<unknown>][] = [
     ['watched_at', parseDate(v.watched_at ?? '')],
     ['year', parseYear(v.year)],
@@ -151,7 +163,7 @@ function itemOf(v: Record<string, string>, file: string, row: number, raw: strin
   };
   return {
     type: 'event',
-    event: { media, watchedAt, rating, rewatch: parseBoolean(v.rewatch), tags: parseTags(v.tags), review: v.review?.trim() || null },
+    event: { media, watchedAt, rating, rewatch: parseBoolean(v.rewatch), tags: tags.value, review: v.review?.trim() || null },
     at: { file, row, raw, dateField: 'watched_at' },
   };
 }

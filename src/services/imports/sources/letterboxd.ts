@@ -1,9 +1,10 @@
+import { MAX_EXTERNAL_ID_LENGTH, MAX_REVIEW_LENGTH, MAX_TITLE_LENGTH } from '../../library/limits.js';
 import { normalizeTitle } from '../../library/titles.js';
 import { ImportFileError } from '../../errors.js';
-import { csvHeader, csvRecords, requireColumns, type CsvRecord } from '../csv.js';
+import { csvHeader, csvRecords, oversizedError, requireColumns, type CsvRecord } from '../csv.js';
 import type { Entry } from '../files.js';
 import type { ImportedMedia, ImportItem, RowError } from '../records.js';
-import { parseBoolean, parseDate, parseRating, parseTags, parseYear } from '../values.js';
+import { parseBoolean, parseDate, parseRating, parseTags, parseText, parseYear } from '../values.js';
 
 const FILES = {
   'watched.csv': ['name', 'year', 'date', 'letterboxd uri'],
@@ -61,6 +62,10 @@ export async function* parseLetterboxd(entries: Entry[]): AsyncGenerator<ImportI
   for (const base of order) {
     for (const entry of entries.filter((e) => e.base === base)) {
       for await (const record of csvRecords(await entry.open())) {
+        if (record.oversizedBytes !== undefined) {
+          yield { type: 'error', error: oversizedError(entry.name, record) };
+          continue;
+        }
         const errors: RowError[] = [];
         const film = filmOf(films, record, entry.name, errors);
         if (film) {
@@ -126,9 +131,19 @@ function* filmItems(film: Film): Generator<ImportItem> {
 }
 
 function filmOf(films: Map<string, Film>, record: CsvRecord, file: string, errors: RowError[]): Film | null {
-  const title = record.values.name?.trim();
+  const name = parseText(record.values.name, MAX_TITLE_LENGTH, 'name');
+  if (!name.ok) {
+    errors.push({ file, row: record.row, field: 'Name', code: name.code, message: name.message, raw: record.raw });
+    return null;
+  }
+  const title = name.value;
   if (!title) {
     errors.push({ file, row: record.row, field: 'Name', code: 'MISSING_VALUE', message: 'the film has no name', raw: record.raw });
+    return null;
+  }
+  const uri = parseText(record.values['letterboxd uri'], MAX_EXTERNAL_ID_LENGTH, 'Letterboxd URI');
+  if (!uri.ok) {
+    errors.push({ file, row: record.row, field: 'Letterboxd URI', code: uri.code, message: uri.message, raw: record.raw });
     return null;
   }
   const year = parseYear(record.values.year);
@@ -176,14 +191,24 @@ function readViewing(record: CsvRecord, file: string, errors: RowError[]): Viewi
     errors.push({ file, row: record.row, field: 'Rating', code: rating.code, message: rating.message, raw: record.raw });
     return null;
   }
+  const tags = parseTags(record.values.tags);
+  if (!tags.ok) {
+    errors.push({ file, row: record.row, field: 'Tags', code: tags.code, message: tags.message, raw: record.raw });
+    return null;
+  }
+  const review = parseText(record.values.review, MAX_REVIEW_LENGTH, 'review');
+  if (!review.ok) {
+    errors.push({ file, row: record.row, field: 'Review', code: review.code, message: review.message, raw: record.raw });
+    return null;
+  }
   return {
     file,
     row: record.row,
     watchedAt: date.value,
     rating: rating.value,
     rewatch: parseBoolean(record.values.rewatch) ?? false,
-    tags: parseTags(record.values.tags),
-    review: record.values.review?.trim() || null,
+    tags: tags.value,
+    review: review.value,
     entryUri: record.values['letterboxd uri']?.trim() ?? '',
   };
 }

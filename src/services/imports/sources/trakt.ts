@@ -1,8 +1,10 @@
 import { ImportFileError } from '../../errors.js';
+import { MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from '../../library/limits.js';
 import type { ExternalIds } from '../../library/types.js';
-import { readAll, type Entry } from '../files.js';
+import type { Entry } from '../files.js';
+import { readJson } from '../json.js';
 import type { ImportedMedia, ImportItem } from '../records.js';
-import { parseDate, parseRating } from '../values.js';
+import { parseDate, parseRating, parseText, quote, type Parsed } from '../values.js';
 
 interface TraktIds {
   trakt?: number | string | null;
@@ -26,6 +28,7 @@ export async function checkTrakt(entries: Entry[]): Promise<void> {
   if (json.length === 0) {
     throw new ImportFileError('NOTHING_TO_IMPORT', entries.map((e) => e.name).join(', '), 'Trakt history and ratings are JSON files');
   }
+  for (const entry of json) await readItems(entry);
 }
 
 /**
@@ -46,6 +49,11 @@ export async function* parseTrakt(entries: Entry[]): AsyncGenerator<ImportItem> 
       type: 'error',
       error: { file, row, field, code, message, raw },
     });
+    const tooLong = overLimit(item);
+    if (tooLong) {
+      yield fail(tooLong.field, tooLong.code, tooLong.message);
+      continue;
+    }
     const media = mediaOf(item);
     if (!media) {
       yield fail('type', 'UNSUPPORTED_ITEM', 'neither a movie nor an episode with its show');
@@ -69,7 +77,7 @@ export async function* parseTrakt(entries: Entry[]): AsyncGenerator<ImportItem> 
       const date = parseDate(String(item.rated_at));
       const rating = parseRating(item.rating, 10);
       if (!date.ok) yield fail('rated_at', date.code, date.message);
-      else if (!rating.ok || rating.value === null) yield fail('rating', 'INVALID_RATING', `"${item.rating}" is not a 1–10 rating`);
+      else if (!rating.ok || rating.value === null) yield fail('rating', 'INVALID_RATING', `${quote(String(item.rating))} is not a 1–10 rating`);
       else yield { type: 'rating', media, rating: rating.value, ratedAt: date.value };
     } else {
       yield fail('watched_at', 'MISSING_VALUE', 'neither watched_at nor rated_at');
@@ -78,15 +86,25 @@ export async function* parseTrakt(entries: Entry[]): AsyncGenerator<ImportItem> 
 }
 
 async function readItems(entry: Entry): Promise<TraktItem[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readAll(await entry.open()));
-  } catch {
-    throw new ImportFileError('NOT_IMPORTABLE', entry.name, 'the file is not valid UTF-8 JSON');
-  }
+  const parsed = await readJson(entry);
   const list = Array.isArray(parsed) ? parsed : (parsed as { history?: unknown; ratings?: unknown })?.history ?? (parsed as { ratings?: unknown })?.ratings;
   if (!Array.isArray(list)) throw new ImportFileError('UNKNOWN_SCHEMA', entry.name, 'expected a Trakt history or ratings array');
   return list as TraktItem[];
+}
+
+/** The first title or id longer than the library takes, named by its path in the item. */
+function overLimit(item: TraktItem): { field: string; code: string; message: string } | null {
+  for (const part of ['movie', 'show', 'episode'] as const) {
+    const checks: [string, Parsed<unknown>][] = [
+      [`${part}.title`, parseText(item[part]?.title, MAX_TITLE_LENGTH, 'title')],
+      ...Object.entries(item[part]?.ids ?? {}).map(([provider, id]): [string, Parsed<unknown>] => [
+        `${part}.ids.${provider}`,
+        parseText(id, MAX_EXTERNAL_ID_LENGTH, `${provider} id`),
+      ]),
+    ];
+    for (const [field, parsed] of checks) if (!parsed.ok) return { field, code: parsed.code, message: parsed.message };
+  }
+  return null;
 }
 
 const idsOf = (ids: TraktIds | undefined): ExternalIds => ({
