@@ -93,7 +93,8 @@ export class ConfigError extends Error {
 }
 
 /** Parses every setting once; all problems are reported together. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const env = withoutEmpty(rawEnv);
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   // a shared PostgreSQL needs one key for every replica; only embedded mode may invent its own
@@ -155,6 +156,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     limits: { ...base.limits, ...limits },
     runs: { ...base.runs, ...runs },
   };
+}
+
+/** `DATABASE_URL=` (as compose files and .env templates leave it) means unset, for every setting alike. */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
 }
 
 /** Embedded mode keeps a generated key beside its database, so `npm start` needs no setup. */

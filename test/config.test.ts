@@ -77,6 +77,35 @@ describe('loadConfig', () => {
     expect(error.message).toContain('KLUG_AUTH_MODE');
   });
 
+  it('takes settings left empty, as compose files and .env templates leave them, as unset', () => {
+    const config = loadConfig({
+      KLUG_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      KLUG_SECRET_KEY: '',
+      REDIS_URL: '',
+      KLUG_PUBLIC_URL: ' ',
+      PORT: '',
+      KLUG_AUTH_MODE: '',
+      KLUG_GRAPHIQL: '',
+      LOG_LEVEL: '',
+    });
+
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: join(dataDir, 'pglite') });
+    expect(config.secretKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.port).toBe(4000);
+    expect(config.authMode).toBe('all');
+    expect(config.graphiql).toBe(true);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('asks for KLUG_SECRET_KEY when it is left empty beside a DATABASE_URL', () => {
+    const error = configError(() => loadConfig({ KLUG_DATA_DIR: dataDir, DATABASE_URL: POSTGRES_URL, KLUG_SECRET_KEY: '' }));
+
+    expect(error.problems).toEqual([expect.stringMatching(/^KLUG_SECRET_KEY: required when DATABASE_URL is set/)]);
+  });
+
   it('requires KLUG_SECRET_KEY when DATABASE_URL is set', () => {
     const error = configError(() => loadConfig({ KLUG_DATA_DIR: dataDir, DATABASE_URL: POSTGRES_URL }));
 
