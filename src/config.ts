@@ -8,6 +8,8 @@ const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => ['true', '1', 'yes'].includes(value));
 
+export const DATABASE_TIMEOUTS = { connectTimeoutMs: 10_000, queryTimeoutMs: 60_000 };
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -16,6 +18,8 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection URL')
     .optional(),
+  KLUG_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(() => DATABASE_TIMEOUTS.connectTimeoutMs),
+  KLUG_DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(() => DATABASE_TIMEOUTS.queryTimeoutMs),
   KLUG_DATA_DIR: z.string().min(1).default('./data'),
   KLUG_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
   KLUG_AUTH_MODE: z.enum(['all', 'write', 'disabled']).default('all'),
@@ -51,11 +55,20 @@ export interface LoginThrottleSettings {
   addressFactor: number;
 }
 
+export interface PostgresSettings {
+  kind: 'postgres';
+  url: string;
+  /** how long connecting may take, up to the server being ready for queries */
+  connectTimeoutMs: number;
+  /** how long one statement may run (0: no limit); migrations are exempt */
+  queryTimeoutMs: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
-  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  database: PostgresSettings | { kind: 'pglite'; dataDir: string };
   dataDir: string;
   secretKey: string;
   authMode: AuthMode;
@@ -106,7 +119,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
   const dataDir = resolve(e.KLUG_DATA_DIR);
   const production = e.NODE_ENV === 'production';
   const database: Config['database'] = e.DATABASE_URL
-    ? { kind: 'postgres', url: e.DATABASE_URL }
+    ? {
+        kind: 'postgres',
+        url: e.DATABASE_URL,
+        connectTimeoutMs: e.KLUG_DB_CONNECT_TIMEOUT_MS,
+        queryTimeoutMs: e.KLUG_DB_QUERY_TIMEOUT_MS,
+      }
     : { kind: 'pglite', dataDir: dataLayout(dataDir).pglite };
 
   const base: Config = {

@@ -53,13 +53,15 @@ describe('loadConfig', () => {
       KLUG_IMPORT_UPLOAD_MAX_MB: '2',
       DATABASE_URL: POSTGRES_URL,
       KLUG_SECRET_KEY: LONG_KEY,
+      KLUG_DB_CONNECT_TIMEOUT_MS: '2500',
+      KLUG_DB_QUERY_TIMEOUT_MS: '0',
     });
 
     expect(config.port).toBe(8080);
     expect(config.authMode).toBe('write');
     expect(config.allowSignUp).toBe(false);
     expect(config.uploadMaxBytes).toBe(2 * 1024 * 1024);
-    expect(config.database).toEqual({ kind: 'postgres', url: POSTGRES_URL });
+    expect(config.database).toEqual({ kind: 'postgres', url: POSTGRES_URL, connectTimeoutMs: 2500, queryTimeoutMs: 0 });
     expect(config.secretKey).toBe(LONG_KEY);
   });
 
@@ -104,6 +106,12 @@ describe('loadConfig', () => {
     const error = configError(() => loadConfig({ KLUG_DATA_DIR: dataDir, DATABASE_URL: POSTGRES_URL, KLUG_SECRET_KEY: '' }));
 
     expect(error.problems).toEqual([expect.stringMatching(/^KLUG_SECRET_KEY: required when DATABASE_URL is set/)]);
+  });
+
+  it('bounds connecting to PostgreSQL and each statement by default', () => {
+    const config = loadConfig({ KLUG_DATA_DIR: dataDir, DATABASE_URL: POSTGRES_URL, KLUG_SECRET_KEY: LONG_KEY });
+
+    expect(config.database).toEqual({ kind: 'postgres', url: POSTGRES_URL, connectTimeoutMs: 10_000, queryTimeoutMs: 60_000 });
   });
 
   it('requires KLUG_SECRET_KEY when DATABASE_URL is set', () => {
