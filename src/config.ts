@@ -31,6 +31,8 @@ function originOf(value: string): string | null {
   }
 }
 
+export const DATABASE_TIMEOUTS = { connectTimeoutMs: 10_000, queryTimeoutMs: 60_000 };
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -39,6 +41,8 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection URL')
     .optional(),
+  KLUG_DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(() => DATABASE_TIMEOUTS.connectTimeoutMs),
+  KLUG_DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(() => DATABASE_TIMEOUTS.queryTimeoutMs),
   KLUG_DATA_DIR: z.string().min(1).default('./data'),
   KLUG_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
   KLUG_AUTH_MODE: z.enum(['all', 'write', 'disabled']).default('all'),
@@ -78,11 +82,20 @@ export interface LoginThrottleSettings {
   addressFactor: number;
 }
 
+export interface PostgresSettings {
+  kind: 'postgres';
+  url: string;
+  /** how long connecting may take, up to the server being ready for queries */
+  connectTimeoutMs: number;
+  /** how long one statement may run (0: no limit); migrations are exempt */
+  queryTimeoutMs: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
   port: number;
-  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  database: PostgresSettings | { kind: 'pglite'; dataDir: string };
   dataDir: string;
   secretKey: string;
   authMode: AuthMode;
@@ -134,7 +147,8 @@ export class ConfigError extends Error {
 }
 
 /** Parses every setting once; all problems are reported together. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const env = withoutEmpty(rawEnv);
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   // a shared PostgreSQL needs one key for every replica; only embedded mode may invent its own
@@ -146,7 +160,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const dataDir = resolve(e.KLUG_DATA_DIR);
   const production = e.NODE_ENV === 'production';
   const database: Config['database'] = e.DATABASE_URL
-    ? { kind: 'postgres', url: e.DATABASE_URL }
+    ? {
+        kind: 'postgres',
+        url: e.DATABASE_URL,
+        connectTimeoutMs: e.KLUG_DB_CONNECT_TIMEOUT_MS,
+        queryTimeoutMs: e.KLUG_DB_QUERY_TIMEOUT_MS,
+      }
     : { kind: 'pglite', dataDir: dataLayout(dataDir).pglite };
 
   const base: Config = {
@@ -206,6 +225,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     limits: { ...base.limits, ...limits },
     runs: { ...base.runs, ...runs },
   };
+}
+
+/** `DATABASE_URL=` (as compose files and .env templates leave it) means unset, for every setting alike. */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
 }
 
 /** Embedded mode keeps a generated key beside its database, so `npm start` needs no setup. */

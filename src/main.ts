@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
+import { DatabaseUnavailableError } from './db/database.js';
+import { MigrationError } from './db/migrator.js';
 import { createLogger } from './logger.js';
 import { startApp } from './server/app.js';
 
@@ -31,7 +33,9 @@ try {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 } catch (error) {
+  // a problem of the setup is told in one line; anything else keeps its stack for whoever debugs it
   if (error instanceof ConfigError) console.error(error.message);
+  else if (error instanceof DatabaseUnavailableError || error instanceof MigrationError) log.fatal(`start-up failed: ${error.message}`);
   else log.fatal({ err: error }, 'start-up failed');
   process.exit(1);
 }

@@ -55,6 +55,8 @@ describe('loadConfig', () => {
       KLUG_MAX_LIST_LENGTH: '500',
       DATABASE_URL: POSTGRES_URL,
       KLUG_SECRET_KEY: LONG_KEY,
+      KLUG_DB_CONNECT_TIMEOUT_MS: '2500',
+      KLUG_DB_QUERY_TIMEOUT_MS: '0',
     });
 
     expect(config.port).toBe(8080);
@@ -62,7 +64,7 @@ describe('loadConfig', () => {
     expect(config.allowSignUp).toBe(false);
     expect(config.uploadMaxBytes).toBe(2 * 1024 * 1024);
     expect(config.limits.maxListLength).toBe(500);
-    expect(config.database).toEqual({ kind: 'postgres', url: POSTGRES_URL });
+    expect(config.database).toEqual({ kind: 'postgres', url: POSTGRES_URL, connectTimeoutMs: 2500, queryTimeoutMs: 0 });
     expect(config.secretKey).toBe(LONG_KEY);
   });
 
@@ -78,6 +80,41 @@ describe('loadConfig', () => {
     expect(error.problems.some((p) => p.startsWith('KLUG_SECRET_KEY'))).toBe(true);
     expect(error.message).toContain('PORT');
     expect(error.message).toContain('KLUG_AUTH_MODE');
+  });
+
+  it('takes settings left empty, as compose files and .env templates leave them, as unset', () => {
+    const config = loadConfig({
+      KLUG_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      KLUG_SECRET_KEY: '',
+      REDIS_URL: '',
+      KLUG_PUBLIC_URL: ' ',
+      PORT: '',
+      KLUG_AUTH_MODE: '',
+      KLUG_GRAPHIQL: '',
+      LOG_LEVEL: '',
+    });
+
+    expect(config.database).toEqual({ kind: 'pglite', dataDir: join(dataDir, 'pglite') });
+    expect(config.secretKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.publicUrl).toBeUndefined();
+    expect(config.port).toBe(4000);
+    expect(config.authMode).toBe('all');
+    expect(config.graphiql).toBe(true);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('asks for KLUG_SECRET_KEY when it is left empty beside a DATABASE_URL', () => {
+    const error = configError(() => loadConfig({ KLUG_DATA_DIR: dataDir, DATABASE_URL: POSTGRES_URL, KLUG_SECRET_KEY: '' }));
+
+    expect(error.problems).toEqual([expect.stringMatching(/^KLUG_SECRET_KEY: required when DATABASE_URL is set/)]);
+  });
+
+  it('bounds connecting to PostgreSQL and each statement by default', () => {
+    const config = loadConfig({ KLUG_DATA_DIR: dataDir, DATABASE_URL: POSTGRES_URL, KLUG_SECRET_KEY: LONG_KEY });
+
+    expect(config.database).toEqual({ kind: 'postgres', url: POSTGRES_URL, connectTimeoutMs: 10_000, queryTimeoutMs: 60_000 });
   });
 
   it('requires KLUG_SECRET_KEY when DATABASE_URL is set', () => {

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { print } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -88,6 +89,30 @@ describe('start-up', () => {
     expect(code).toBe(1);
     expect(output).toMatch(/PORT/);
     expect(output).toMatch(/KLUG_AUTH_MODE/);
+  });
+
+  it('exits 1 with one clear line when the database accepts the connection but never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const server = startServerProcess({
+        DATABASE_URL: `postgresql://klug:hunter2-secret@127.0.0.1:${port}/klug?password=hunter2-secret`,
+        KLUG_DB_CONNECT_TIMEOUT_MS: '300',
+      });
+      const { code, output } = await server.exited;
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(code).toBe(1);
+      expect(output).toMatch(
+        `start-up failed: cannot reach PostgreSQL at postgresql://klug@127.0.0.1:${port}/klug: no answer within 300 ms (KLUG_DB_CONNECT_TIMEOUT_MS)`,
+      );
+      expect(output).not.toContain('hunter2');
+      expect(output).not.toMatch(/\bat .+:\d+:\d+/); // no stack frames
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('refuses a second server on the same embedded data directory', async () => {

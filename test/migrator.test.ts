@@ -14,8 +14,8 @@ interface BookkeepingRow {
   rolled_back_at: Date | string | null;
 }
 
-function databaseConfig(env: Record<string, string>): Config['database'] {
-  if (env.DATABASE_URL) return { kind: 'postgres', url: env.DATABASE_URL };
+function databaseConfig(env: Record<string, string>, queryTimeoutMs = 60_000): Config['database'] {
+  if (env.DATABASE_URL) return { kind: 'postgres', url: env.DATABASE_URL, connectTimeoutMs: 10_000, queryTimeoutMs };
   return { kind: 'pglite', dataDir: join(env.KLUG_DATA_DIR!, 'pglite') };
 }
 
@@ -53,8 +53,8 @@ function withChecksum(name: string, script: string): Migration {
 let testDb: TestDatabase | undefined;
 const opened: Database[] = [];
 
-async function open(): Promise<Database> {
-  const db = await openDatabase(databaseConfig(testDb!.env));
+async function open(queryTimeoutMs?: number): Promise<Database> {
+  const db = await openDatabase(databaseConfig(testDb!.env, queryTimeoutMs));
   opened.push(db);
   return db;
 }
@@ -178,4 +178,17 @@ describe('migrate', () => {
       expect(await pendingMigrations(two.sql, migrations)).toEqual([]);
     },
   );
+});
+
+describe('statement timeout', () => {
+  it('cancels a statement that runs past KLUG_DB_QUERY_TIMEOUT_MS, but not a migration', async () => {
+    if (!testDb!.env.DATABASE_URL) return; // PostgreSQL only: PGlite runs in the process
+    const db = await open(100);
+
+    await expect(db.sql.query('SELECT pg_sleep(5)')).rejects.toThrow(/statement timeout/);
+    await expect(db.prisma.$queryRawUnsafe('SELECT pg_sleep(5)')).rejects.toThrow(/statement timeout/);
+    const slow = withChecksum('20990101000000_slow', 'SELECT pg_sleep(0.5); CREATE TABLE "SlowlyMade" (id int);');
+    expect(await migrate(db.sql, [slow])).toEqual([slow.name]);
+    expect(await tableExists(db, 'SlowlyMade')).toBe(true);
+  });
 });

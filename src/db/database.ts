@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import type { Config } from '../config.js';
+import { DATABASE_TIMEOUTS, type Config, type PostgresSettings } from '../config.js';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -15,6 +15,11 @@ export interface RawSql {
   exec(script: string): Promise<void>;
   /** Runs `work` on one connection, so session-level state such as advisory locks holds throughout. */
   withConnection<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` on one connection with no statement timeout (connecting is still bounded): for migrations,
+   * whose lock waits and index builds may rightly run long.
+   */
+  withoutTimeout<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
   /** Runs `work` in one transaction, committed when it resolves and rolled back when it throws. */
   transaction<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
 }
@@ -37,19 +42,41 @@ function countingClient(adapter: SqlDriverAdapterFactory) {
   return { prisma: prisma as unknown as PrismaClient, statementCount: () => statements };
 }
 
-export async function openDatabase(config: Config['database']): Promise<Database> {
-  return config.kind === 'postgres' ? openPostgres(config.url) : openPglite(config.dataDir);
+/** As config gives it; benchmarks and tests may leave PostgreSQL's timeouts to their defaults. */
+export type DatabaseSettings = Config['database'] | { kind: 'postgres'; url: string; connectTimeoutMs?: number; queryTimeoutMs?: number };
+
+export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
+  return settings.kind === 'postgres' ? openPostgres({ ...DATABASE_TIMEOUTS, ...settings }) : openPglite(settings.dataDir);
 }
 
-async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+/** A database that cannot be reached or does not answer: start-up reports it in one line and exits. */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+/** The client gives up this long after the server should have cancelled a statement itself: it stopped answering. */
+const QUERY_TIMEOUT_GRACE_MS = 5_000;
+
+async function openPostgres(settings: PostgresSettings): Promise<Database> {
+  const { url, connectTimeoutMs, queryTimeoutMs } = settings;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: connectTimeoutMs,
+    ...(queryTimeoutMs > 0 && { statement_timeout: queryTimeoutMs, query_timeout: queryTimeoutMs + QUERY_TIMEOUT_GRACE_MS }),
+  });
   pool.on('error', () => undefined); // an idle client's broken connection is replaced on next use
+  await pool.query('SELECT 1').catch(async (error: unknown) => {
+    await pool.end().catch(() => undefined);
+    throw unavailable(settings, error);
+  });
   const { prisma, statementCount } = countingClient(new PrismaPg(pool));
-  const onClient = (client: pg.PoolClient): RawSql => {
+  const onClient = (client: pg.ClientBase): RawSql => {
     const conn: RawSql = {
       query: async (text, params) => (await client.query(text, params as unknown[])).rows,
       exec: async (script) => void (await client.query(script)),
       withConnection: (work) => work(conn),
+      withoutTimeout: (work) => work(conn),
       transaction: (work) => inTransaction(conn, work),
     };
     return conn;
@@ -65,6 +92,16 @@ async function openPostgres(url: string): Promise<Database> {
         client.release();
       }
     },
+    withoutTimeout: async (work) => {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+      client.on('error', () => undefined); // a broken connection fails the statement in flight instead
+      await client.connect();
+      try {
+        return await work(onClient(client));
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
     transaction: (work) => sql.withConnection((conn) => inTransaction(conn, work)),
   };
   return {
@@ -77,6 +114,22 @@ async function openPostgres(url: string): Promise<Database> {
       await pool.end().catch(() => undefined);
     },
   };
+}
+
+/** Names the database without its password (or any query parameters, which may carry one). */
+function unavailable(settings: PostgresSettings, error: unknown): DatabaseUnavailableError {
+  const where = new URL(settings.url);
+  const password = decodeURIComponent(where.password);
+  where.password = '';
+  where.search = '';
+  let reason = error instanceof Error ? error.message : String(error);
+  if (/query read timeout/i.test(reason)) {
+    reason = `no answer to a query within ${settings.queryTimeoutMs + QUERY_TIMEOUT_GRACE_MS} ms (KLUG_DB_QUERY_TIMEOUT_MS)`;
+  } else if (/timeout/i.test(reason)) {
+    reason = `no answer within ${settings.connectTimeoutMs} ms (KLUG_DB_CONNECT_TIMEOUT_MS)`;
+  }
+  if (password) reason = reason.replaceAll(password, '***');
+  return new DatabaseUnavailableError(`cannot reach PostgreSQL at ${where.toString()}: ${reason}`);
 }
 
 async function inTransaction<T>(conn: RawSql, work: (sql: RawSql) => Promise<T>): Promise<T> {
@@ -105,6 +158,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       query: async (text, params) => (await target.query(text, params as unknown[])).rows as never[],
       exec: async (script) => void (await target.exec(script)),
       withConnection: (work) => work(conn),
+      withoutTimeout: (work) => work(conn),
       // PGlite's own transaction holds its lock, so no other request's statement slips into ours
       transaction: (work) => pglite.transaction((tx) => work(on(tx))),
     };

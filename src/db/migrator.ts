@@ -48,7 +48,7 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
  */
 export async function migrate(sql: RawSql, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await readMigrations());
-  return sql.withConnection(async (conn) => {
+  return sql.withoutTimeout(async (conn) => {
     await conn.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await conn.exec(BOOKKEEPING);
