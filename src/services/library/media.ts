@@ -2,6 +2,7 @@ import { Prisma, type Media, type MediaKind, type PrismaClient } from '../../gen
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Ordering, PageArgs, Paginator } from '../pagination.js';
 import { checkRating } from './ratings.js';
+import { compactIds, isShowPart, matchMedia, prismaSql, seriesOf } from './matching.js';
 import { normalizeTitle } from './titles.js';
 import { EXTERNAL_PROVIDERS, externalIdColumn, type ExternalIds, type MediaFilter, type MediaInput } from './types.js';
 
@@ -91,54 +92,20 @@ export class MediaService {
     return found ?? this.create(userId, input, db);
   }
 
-  async match(userId: string, input: MediaInput, db: Db = this.prisma): Promise<Media | null> {
-    const ids = Object.entries(input.externalIds ?? {}).filter(([, v]) => v);
-    if (ids.length > 0) {
-      const byId = await db.media.findFirst({
-        where: { userId, kind: input.kind, OR: ids.map(([provider, value]) => ({ [externalIdColumn(provider as never)]: value })) },
-      });
-      if (byId) return byId;
-    }
-    const partOfShow = input.kind === 'EPISODE' || input.kind === 'SEASON';
-    const showId = partOfShow ? (input.showId ?? (await this.findShow(userId, input, db))?.id) : undefined;
-    const numbers = {
-      seasonNumber: input.seasonNumber ?? null,
-      ...(input.kind === 'EPISODE' ? { episodeNumber: input.episodeNumber ?? null } : {}),
-    };
-    if (showId && (input.kind === 'SEASON' || input.episodeNumber != null)) {
-      return db.media.findFirst({ where: { userId, kind: input.kind, showId, ...numbers } });
-    }
-    // "Pilot" S1E1 of one series is not "Pilot" S1E1 of another: without a known show, the series title must agree
-    const series = partOfShow
-      ? input.seriesTitle?.trim()
-        ? { seriesTitle: { equals: input.seriesTitle.trim(), mode: 'insensitive' as const } }
-        : { seriesTitle: null, showId: null }
-      : {};
-    return db.media.findFirst({
-      where: {
-        userId,
-        kind: input.kind,
-        normalizedTitle: normalizeTitle(input.title),
-        ...(input.year != null ? { OR: [{ year: input.year }, { year: null }] } : {}),
-        ...(partOfShow ? numbers : {}),
-        ...series,
-      },
-      orderBy: { id: 'asc' },
-    });
+  private async match(userId: string, input: MediaInput, db: Db): Promise<Media | null> {
+    const showId = isShowPart(input.kind) ? (input.showId ?? (await this.findShow(userId, input, db))?.id ?? null) : null;
+    return this.byId(db, (await matchMedia(prismaSql(db), userId, [{ media: input, showId }]))[0]);
   }
 
-  /** The SHOW a season or episode belongs to, known by the series' external ids or its title. */
+  /** The SHOW a season or episode belongs to, by the matching rule applied to its series. */
   private async findShow(userId: string, input: MediaInput, db: Db): Promise<Media | null> {
-    const ids = Object.entries(input.seriesExternalIds ?? {}).filter(([, v]) => v);
-    if (ids.length > 0) {
-      const byId = await db.media.findFirst({
-        where: { userId, kind: 'SHOW', OR: ids.map(([provider, value]) => ({ [externalIdColumn(provider as never)]: value })) },
-      });
-      if (byId) return byId;
-    }
-    const title = input.seriesTitle?.trim();
-    if (!title) return null;
-    return db.media.findFirst({ where: { userId, kind: 'SHOW', normalizedTitle: normalizeTitle(title) }, orderBy: { id: 'asc' } });
+    const series = seriesOf(input);
+    if (!series) return null;
+    return this.byId(db, (await matchMedia(prismaSql(db), userId, [{ media: series, showId: null }]))[0]);
+  }
+
+  private byId(db: Db, id: string | null | undefined): Promise<Media | null> {
+    return id ? db.media.findUnique({ where: { id } }) : Promise.resolve(null);
   }
 
   /**
@@ -252,11 +219,6 @@ export function mediaWhere(userId: string, filter: MediaFilter): Prisma.MediaWhe
     ...(filter.watched != null ? { watchEvents: filter.watched ? { some: {} } : { none: {} } } : {}),
     ...(filter.showId ? { showId: filter.showId } : {}),
   };
-}
-
-function compactIds(ids: ExternalIds | null | undefined): Record<string, string> | null {
-  const entries = Object.entries(ids ?? {}).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim()));
-  return entries.length ? Object.fromEntries(entries.map(([k, v]) => [k, v.trim()])) : null;
 }
 
 function cleanList(values: string[] | null | undefined): string[] {
