@@ -2,7 +2,7 @@ import { Prisma, type Media, type MediaKind, type PrismaClient } from '../../gen
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Ordering, PageArgs, Paginator } from '../pagination.js';
 import { checkRating } from './ratings.js';
-import { compactIds, isShowPart, matchMedia, prismaSql, seriesOf } from './matching.js';
+import { canCreate, compactIds, isShowPart, matchMedia, prismaSql, seriesOf } from './matching.js';
 import { normalizeTitle } from './titles.js';
 import { EXTERNAL_PROVIDERS, externalIdColumn, type ExternalIds, type MediaFilter, type MediaInput } from './types.js';
 
@@ -86,15 +86,22 @@ export class MediaService {
     return this.prisma.media.update({ where: { id }, data: { rating: value, ratedAt: value === null ? null : new Date() } });
   }
 
-  /** The item `input` describes: by any external id first, then by title, year and kind; created when missing. */
+  /**
+   * The item `input` describes, by the matching rule; created when missing. A season or an episode joins its
+   * show, which is created from the series title when the library lacks it, as imports do.
+   */
   async findOrCreate(userId: string, input: MediaInput, db: Db = this.prisma): Promise<Media> {
-    const found = await this.match(userId, input, db);
-    return found ?? this.create(userId, input, db);
+    checkInput(input);
+    const showId = isShowPart(input.kind) ? (input.showId ?? (await this.showOf(userId, input, db))) : null;
+    const [id] = await matchMedia(prismaSql(db), userId, [{ media: input, showId }]);
+    return (await this.byId(db, id)) ?? this.create(userId, { ...input, showId }, db);
   }
 
-  private async match(userId: string, input: MediaInput, db: Db): Promise<Media | null> {
-    const showId = isShowPart(input.kind) ? (input.showId ?? (await this.findShow(userId, input, db))?.id ?? null) : null;
-    return this.byId(db, (await matchMedia(prismaSql(db), userId, [{ media: input, showId }]))[0]);
+  private async showOf(userId: string, input: MediaInput, db: Db): Promise<string | null> {
+    const found = await this.findShow(userId, input, db);
+    const series = seriesOf(input);
+    if (found || !series || !canCreate(series)) return found?.id ?? null;
+    return (await this.create(userId, { kind: 'SHOW', title: series.title, externalIds: series.externalIds }, db)).id;
   }
 
   /** The SHOW a season or episode belongs to, by the matching rule applied to its series. */
@@ -142,18 +149,7 @@ export class MediaService {
   }
 
   private async toData(userId: string, input: MediaInput, db: Db) {
-    const title = input.title?.trim();
-    if (!title) throw new ValidationError('Title is empty', ['title']);
-    if (title.length > MAX_TITLE) throw new ValidationError(`Title is longer than ${MAX_TITLE} characters`, ['title']);
-    if (input.year != null && (input.year < 1870 || input.year > 2100)) {
-      throw new ValidationError('Year must be between 1870 and 2100', ['year']);
-    }
-    for (const field of ['seasonNumber', 'episodeNumber', 'runtimeMinutes'] as const) {
-      const value = input[field];
-      if (value != null && (!Number.isInteger(value) || value < 0 || value > 100_000)) {
-        throw new ValidationError(`${field} must be a whole number from 0`, [field]);
-      }
-    }
+    const title = checkInput(input);
     const parts = await this.showParts(userId, input, db);
     const externalIds: Record<string, string | null> = {};
     for (const provider of EXTERNAL_PROVIDERS) {
@@ -219,6 +215,26 @@ export function mediaWhere(userId: string, filter: MediaFilter): Prisma.MediaWhe
     ...(filter.watched != null ? { watchEvents: filter.watched ? { some: {} } : { none: {} } } : {}),
     ...(filter.showId ? { showId: filter.showId } : {}),
   };
+}
+
+/** The limits every item's fields keep, checked before anything is written; answers the trimmed title. */
+function checkInput(input: MediaInput): string {
+  const title = input.title?.trim();
+  if (!title) throw new ValidationError('Title is empty', ['title']);
+  if (title.length > MAX_TITLE) throw new ValidationError(`Title is longer than ${MAX_TITLE} characters`, ['title']);
+  if ((input.seriesTitle?.trim().length ?? 0) > MAX_TITLE) {
+    throw new ValidationError(`Series title is longer than ${MAX_TITLE} characters`, ['seriesTitle']);
+  }
+  if (input.year != null && (input.year < 1870 || input.year > 2100)) {
+    throw new ValidationError('Year must be between 1870 and 2100', ['year']);
+  }
+  for (const field of ['seasonNumber', 'episodeNumber', 'runtimeMinutes'] as const) {
+    const value = input[field];
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > 100_000)) {
+      throw new ValidationError(`${field} must be a whole number from 0`, [field]);
+    }
+  }
+  return title;
 }
 
 function cleanList(values: string[] | null | undefined): string[] {
