@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import type { MediaInput, RecordWatchInput } from './gql/graphql.js';
+import { normalizeTitle } from '../src/services/library/titles.js';
 import { createTestDatabase } from './support/database.js';
 import { ROOT } from './support/process.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -297,17 +298,127 @@ const orphan = (title: string, seriesTitle: string | null, season: number, episo
   ...extra,
 });
 
+/** An episode as recordWatch left it before it put episodes under their show (what backfill is for), watched once. */
+async function legacyEpisode(
+  person: Person,
+  title: string,
+  seriesTitle: string | null,
+  season: number,
+  episode: number,
+  seriesIds?: Record<string, string>,
+  srv = server,
+): Promise<string> {
+  const prisma = srv.app.db.prisma;
+  const userId = await userIdOf(srv, person);
+  const media = await prisma.media.create({
+    data: {
+      userId,
+      kind: 'EPISODE',
+      title,
+      normalizedTitle: normalizeTitle(title),
+      seriesTitle,
+      ...(seriesIds ? { seriesIds } : {}),
+      seasonNumber: season,
+      episodeNumber: episode,
+    },
+  });
+  await prisma.watchEvent.create({ data: { userId, mediaId: media.id, watchedAt: new Date(nextInstant()), source: 'MANUAL' } });
+  return media.id;
+}
+
+describe('recordWatch puts an episode under its show', () => {
+  it('creates the show an episode recorded alone belongs to, with the series ids, and lists it under shows', async () => {
+    const person = await server.newPerson();
+    const event = await record(person, {
+      media: orphan('Winter Is Coming', 'Game of Thrones', 1, 1, { seriesExternalIds: { tvdb: '121361' } }),
+      watchedAt: nextInstant(),
+    });
+    const shows = await showsOf(person);
+    expect(shows.map((s) => s.title)).toEqual(['Game of Thrones']);
+    expect(rawId(event.media.show!.id)).toBe(rawId(shows[0]!.id));
+    expect(shows[0]!.episodes.edges.map((e) => e.node.title)).toEqual(['Winter Is Coming']);
+    expect(shows[0]!.progress).toMatchObject({ watched: 1, total: 1, percent: 100 });
+    expect((await server.app.db.prisma.media.findUniqueOrThrow({ where: { id: rawId(shows[0]!.id) } })).tvdbId).toBe('121361');
+    expect((await server.gql(BACKFILL, { dryRun: true }, { token: person.token })).backfillShows.examined).toBe(0);
+  });
+
+  it('puts a second episode of the series, by its title or by its ids alone, under the same show', async () => {
+    const person = await server.newPerson();
+    const first = await record(person, {
+      media: orphan('Winter Is Coming', 'Game of Thrones', 1, 1, { seriesExternalIds: { tvdb: '121361' } }),
+      watchedAt: nextInstant(),
+    });
+    const byTitle = await record(person, { media: orphan('The Kingsroad', 'game of thrones!', 1, 2), watchedAt: nextInstant() });
+    const byIds = await record(person, {
+      media: orphan('Lord Snow', null, 1, 3, { seriesExternalIds: { tvdb: '121361' } }),
+      watchedAt: nextInstant(),
+    });
+    const showId = first.media.show?.id;
+    expect(showId).toBeTruthy();
+    expect(byTitle.media.show?.id).toBe(showId);
+    expect(byIds.media.show?.id).toBe(showId);
+    const shows = await showsOf(person);
+    expect(shows).toHaveLength(1);
+    expect(shows[0]!.episodes.edges.map((e) => e.node.title)).toEqual(['Winter Is Coming', 'The Kingsroad', 'Lord Snow']);
+    expect(shows[0]!.progress).toMatchObject({ watched: 3, total: 3 });
+  });
+
+  it("joins the existing show holding one of the series' ids, whatever the series title", async () => {
+    const person = await server.newPerson();
+    const uk = await create(person, { kind: 'SHOW', title: 'Shameless', year: 2004, externalIds: { tmdb: '1906' } });
+    const us = await create(person, { kind: 'SHOW', title: 'Shameless (US)', year: 2011, externalIds: { tmdb: '34307' } });
+    const event = await record(person, {
+      media: orphan('Pilot Of Shameless US', 'Shameless', 1, 1, { seriesExternalIds: { tmdb: '34307' } }),
+      watchedAt: nextInstant(),
+    });
+    expect(event.media.show?.id).toBe(us.id);
+    expect(event.media.show?.id).not.toBe(uk.id);
+    expect(await server.app.db.prisma.media.count({ where: { userId: await userIdOf(server, person), kind: 'SHOW' } })).toBe(2);
+  });
+
+  it('keeps same-titled episodes of different series apart, each under its own show', async () => {
+    const person = await server.newPerson();
+    const a = await record(person, { media: orphan('Pilot', 'Series Alpha', 1, 1), watchedAt: nextInstant() });
+    const b = await record(person, { media: orphan('Pilot', 'Series Bravo', 1, 1), watchedAt: nextInstant() });
+    expect(b.media.seriesTitle).toBe('Series Bravo');
+    expect(b.media.id).not.toBe(a.media.id);
+    expect(b.media.show?.id).not.toBe(a.media.show?.id);
+    expect((await showsOf(person)).map((s) => s.title).sort()).toEqual(['Series Alpha', 'Series Bravo']);
+  });
+
+  it('leaves an episode without a show when nothing names its series, or only ids the library does not know', async () => {
+    const person = await server.newPerson();
+    const untitled = await record(person, { media: orphan('Mystery Episode', null, 3, 7), watchedAt: nextInstant() });
+    const unknownIds = await record(person, {
+      media: orphan('Ids Only Episode', null, 1, 1, { seriesExternalIds: { tmdb: '999001' } }),
+      watchedAt: nextInstant(),
+    });
+    expect(untitled.media.show).toBeNull();
+    expect(unknownIds.media.show).toBeNull();
+    expect(await showsOf(person)).toEqual([]);
+    const again = await record(person, { media: orphan('Mystery Episode', null, 3, 7), watchedAt: nextInstant() });
+    expect(again.media.id).toBe(untitled.media.id);
+  });
+
+  it('refuses an over-long series title with a ValidationError, creating nothing', async () => {
+    const person = await server.newPerson();
+    const input = { media: orphan('Long Series Pilot', 'S'.repeat(501), 1, 1), watchedAt: nextInstant() };
+    const data = await server.gql(RECORD, { input }, { token: person.token });
+    expect(data.recordWatch).toMatchObject({ __typename: 'ValidationError', path: ['seriesTitle'] });
+    expect(await server.app.db.prisma.media.count({ where: { userId: await userIdOf(server, person) } })).toBe(0);
+  });
+});
+
 describe('backfillShows', () => {
-  /** Episodes imported before their show was in the library: what backfill is for. */
+  /** Episodes recorded before their show was in the library: what backfill is for. */
   async function orphanLibrary(person: Person) {
-    const e1 = await record(person, { media: orphan('Winter Is Coming', 'Game of Thrones', 1, 1), watchedAt: nextInstant() });
-    const e2 = await record(person, { media: orphan('The Kingsroad', 'game of thrones!', 1, 2), watchedAt: nextInstant() });
-    const bb = await record(person, { media: orphan('Pilot Of Breaking Bad', 'Breaking Bad', 1, 1), watchedAt: nextInstant() });
-    const lost = await record(person, { media: orphan('Mystery Episode', null, 3, 7), watchedAt: nextInstant() });
-    for (const event of [e1, e2, bb, lost]) expect(event.media.show).toBeNull();
+    const e1 = await legacyEpisode(person, 'Winter Is Coming', 'Game of Thrones', 1, 1);
+    const e2 = await legacyEpisode(person, 'The Kingsroad', 'game of thrones!', 1, 2);
+    const bb = await legacyEpisode(person, 'Pilot Of Breaking Bad', 'Breaking Bad', 1, 1);
+    const lost = await legacyEpisode(person, 'Mystery Episode', null, 3, 7);
     const got = await create(person, { kind: 'SHOW', title: 'Game of Thrones', year: 2011 });
     const season = await create(person, { kind: 'SEASON', title: 'Season 1', showId: got.id, seasonNumber: 1 });
-    return { got, season, e1: e1.media, e2: e2.media, bb: bb.media, lost: lost.media };
+    return { got, season, e1, e2, bb, lost };
   }
 
   it('reports on a dry run and writes nothing', async () => {
@@ -320,7 +431,7 @@ describe('backfillShows', () => {
     const report = data.backfillShows;
     expect(report).toMatchObject({ dryRun: true, examined: 4, linked: 3, showsCreated: 1, unmatched: 1 });
     const byTitle = Object.fromEntries(report.changes.map((c) => [c.episodeTitle, c]));
-    expect(byTitle['Winter Is Coming']).toMatchObject({ showTitle: 'Game of Thrones', createsShow: false, episodeId: rawId(lib.e1.id) });
+    expect(byTitle['Winter Is Coming']).toMatchObject({ showTitle: 'Game of Thrones', createsShow: false, episodeId: lib.e1 });
     expect(byTitle['The Kingsroad']).toMatchObject({ showTitle: 'Game of Thrones', createsShow: false });
     expect(byTitle['Pilot Of Breaking Bad']).toMatchObject({ showTitle: 'Breaking Bad', createsShow: true });
     expect(byTitle['Mystery Episode']).toBeUndefined();
@@ -341,14 +452,14 @@ describe('backfillShows', () => {
     const prisma = server.app.db.prisma;
     const got = rawId(lib.got.id);
     for (const episode of [lib.e1, lib.e2]) {
-      expect(await prisma.media.findUniqueOrThrow({ where: { id: rawId(episode.id) } })).toMatchObject({
+      expect(await prisma.media.findUniqueOrThrow({ where: { id: episode } })).toMatchObject({
         showId: got,
         seasonId: rawId(lib.season.id),
       });
     }
     const created = await prisma.media.findFirstOrThrow({ where: { userId, kind: 'SHOW', title: 'Breaking Bad' } });
-    expect(await prisma.media.findUniqueOrThrow({ where: { id: rawId(lib.bb.id) } })).toMatchObject({ showId: created.id });
-    expect(await prisma.media.findUniqueOrThrow({ where: { id: rawId(lib.lost.id) } })).toMatchObject({ showId: null });
+    expect(await prisma.media.findUniqueOrThrow({ where: { id: lib.bb } })).toMatchObject({ showId: created.id });
+    expect(await prisma.media.findUniqueOrThrow({ where: { id: lib.lost } })).toMatchObject({ showId: null });
     expect(await prisma.media.count({ where: { userId, kind: 'SHOW' } })).toBe(2);
 
     const show = await showOf(person, 'Game of Thrones');
@@ -361,15 +472,9 @@ describe('backfillShows', () => {
 
   it("matches by the series' external ids before the title, and gives created shows those ids", async () => {
     const person = await server.newPerson();
-    const episode = await record(person, {
-      media: orphan('Pilot Of Shameless US', 'Shameless', 1, 1, { seriesExternalIds: { tmdb: '34307' } }),
-      watchedAt: nextInstant(),
-    });
-    const titled = await record(person, { media: orphan('Pilot Of Shameless UK', 'Shameless', 1, 1), watchedAt: nextInstant() });
-    const fresh = await record(person, {
-      media: orphan('First Of Fresh', 'Fresh Series', 1, 1, { seriesExternalIds: { tvdb: '98765' } }),
-      watchedAt: nextInstant(),
-    });
+    const episode = await legacyEpisode(person, 'Pilot Of Shameless US', 'Shameless', 1, 1, { tmdb: '34307' });
+    const titled = await legacyEpisode(person, 'Pilot Of Shameless UK', 'Shameless', 1, 1);
+    const fresh = await legacyEpisode(person, 'First Of Fresh', 'Fresh Series', 1, 1, { tvdb: '98765' });
     const uk = await create(person, { kind: 'SHOW', title: 'Shameless', year: 2004, externalIds: { tmdb: '1906' } });
     const us = await create(person, { kind: 'SHOW', title: 'Shameless (US)', year: 2011, externalIds: { tmdb: '34307' } });
 
@@ -380,25 +485,24 @@ describe('backfillShows', () => {
     expect(byTitle['Pilot Of Shameless UK']).toMatchObject({ showTitle: 'Shameless', createsShow: false });
 
     const prisma = server.app.db.prisma;
-    expect((await prisma.media.findUniqueOrThrow({ where: { id: rawId(episode.media.id) } })).showId).toBe(rawId(us.id));
-    expect((await prisma.media.findUniqueOrThrow({ where: { id: rawId(titled.media.id) } })).showId).toBe(rawId(uk.id));
+    expect((await prisma.media.findUniqueOrThrow({ where: { id: episode } })).showId).toBe(rawId(us.id));
+    expect((await prisma.media.findUniqueOrThrow({ where: { id: titled } })).showId).toBe(rawId(uk.id));
     const created = await prisma.media.findFirstOrThrow({ where: { userId: await userIdOf(server, person), kind: 'SHOW', title: 'Fresh Series' } });
     expect(created.tvdbId).toBe('98765');
-    expect((await prisma.media.findUniqueOrThrow({ where: { id: rawId(fresh.media.id) } })).showId).toBe(created.id);
+    expect((await prisma.media.findUniqueOrThrow({ where: { id: fresh } })).showId).toBe(created.id);
   });
 
   it("keeps an episode's series ids when the episode is edited", async () => {
     const person = await server.newPerson();
-    const event = await record(person, {
-      media: orphan('Edited Pilot', 'Shameless', 1, 1, { seriesExternalIds: { tmdb: '34307' } }),
-      watchedAt: nextInstant(),
-    });
+    // createMedia, unlike recordWatch, never creates a show: the episode waits for it
+    const episode = await create(person, orphan('Edited Pilot', 'Shameless', 1, 1, { seriesExternalIds: { tmdb: '34307' } }));
+    expect(episode.show).toBeNull();
     await create(person, { kind: 'SHOW', title: 'Shameless', externalIds: { tmdb: '1906' } });
     const us = await create(person, { kind: 'SHOW', title: 'Shameless (US)', externalIds: { tmdb: '34307' } });
-    const id = rawId(event.media.id);
+    const id = rawId(episode.id);
     expect((await server.app.db.prisma.media.findUniqueOrThrow({ where: { id } })).seriesIds).toEqual({ tmdb: '34307' });
 
-    const updated = await server.gql(UPDATE, { id: event.media.id, input: { runtime: 55 } }, { token: person.token });
+    const updated = await server.gql(UPDATE, { id: episode.id, input: { runtime: 55 } }, { token: person.token });
     expect(updated.updateMedia.__typename).toBe('MediaSuccess');
     expect((await server.app.db.prisma.media.findUniqueOrThrow({ where: { id } })).seriesIds).toEqual({ tmdb: '34307' });
 
@@ -423,17 +527,6 @@ describe('backfillShows', () => {
     const report = (await server.gql(BACKFILL, { dryRun: true }, { token: person.token })).backfillShows;
     expect(report.examined).toBe(0);
   });
-
-  it('keeps same-titled episodes of different series apart when recording them inline', async () => {
-    const person = await server.newPerson();
-    const a = await record(person, { media: orphan('Pilot', 'Series Alpha', 1, 1), watchedAt: nextInstant() });
-    const b = await record(person, { media: orphan('Pilot', 'Series Bravo', 1, 1), watchedAt: nextInstant() });
-    expect(b.media.seriesTitle).toBe('Series Bravo');
-    expect(b.media.id).not.toBe(a.media.id);
-
-    const report = (await server.gql(BACKFILL, {}, { token: person.token })).backfillShows;
-    expect(report).toMatchObject({ linked: 2, showsCreated: 2 });
-  });
 });
 
 describe('the backfill-shows CLI', () => {
@@ -444,10 +537,10 @@ describe('the backfill-shows CLI', () => {
       const ann = await srv.newPerson();
       const bob = await srv.newPerson();
       try {
-        await record(ann, { media: orphan('Dulcinea', 'The Expanse', 1, 1), watchedAt: nextInstant() }, srv);
+        await legacyEpisode(ann, 'Dulcinea', 'The Expanse', 1, 1, undefined, srv);
         await create(ann, { kind: 'SHOW', title: 'The Expanse' }, srv);
         await record(ann, { media: orphan('Cli Nowhere', null, 1, 1), watchedAt: nextInstant() }, srv);
-        await record(bob, { media: orphan('Bob Orphan', 'Bob Series', 1, 1), watchedAt: nextInstant() }, srv);
+        await legacyEpisode(bob, 'Bob Orphan', 'Bob Series', 1, 1, undefined, srv);
       } finally {
         await srv.stop();
       }

@@ -21,7 +21,7 @@ const mediaFields = (required: boolean) =>
       year: t.int(),
       externalIds: t.field({ type: ExternalIdsInput }),
       showId: t.id({ description: 'seasons and episodes: the Show or Media id of their show' }),
-      seriesTitle: t.string({ description: 'episodes whose show is not in the library yet' }),
+      seriesTitle: t.string({ description: 'seasons and episodes without showId: their show, found or (recordWatch) created by it' }),
       seriesExternalIds: t.field({ type: ExternalIdsInput }),
       seasonNumber: t.int(),
       episodeNumber: t.int(),

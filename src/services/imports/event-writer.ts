@@ -1,7 +1,7 @@
 import { uuid7 } from '../../db/uuid7.js';
 import type { RawSql } from '../../db/database.js';
 import type { ImportMode, WatchSource } from '../../generated/prisma/client.js';
-import type { MediaResolver } from './media-resolver.js';
+import type { MediaResolver } from '../library/media-resolver.js';
 import type { ImportedEvent, ImportedMedia } from './records.js';
 
 export interface WriteCounts {

@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Ordering, PageArgs, Paginator } from '../pagination.js';
 import { MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from './limits.js';
 import { checkRating } from './ratings.js';
+import { canCreate, compactIds, isShowPart, matchMedia, prismaSql, seriesOf } from './matching.js';
 import { normalizeTitle } from './titles.js';
 import { EXTERNAL_PROVIDERS, externalIdColumn, type ExternalIds, type MediaFilter, type MediaInput } from './types.js';
 
@@ -84,60 +85,33 @@ export class MediaService {
     return this.prisma.media.update({ where: { id }, data: { rating: value, ratedAt: value === null ? null : new Date() } });
   }
 
-  /** The item `input` describes: by any external id first, then by title, year and kind; created when missing. */
+  /**
+   * The item `input` describes, by the matching rule; created when missing. A season or an episode joins its
+   * show, which is created from the series title when the library lacks it, as imports do.
+   */
   async findOrCreate(userId: string, input: MediaInput, db: Db = this.prisma): Promise<Media> {
-    const found = await this.match(userId, input, db);
-    return found ?? this.create(userId, input, db);
+    checkInput(input);
+    const showId = isShowPart(input.kind) ? (input.showId ?? (await this.showOf(userId, input, db))) : null;
+    const [id] = await matchMedia(prismaSql(db), userId, [{ media: input, showId }]);
+    return (await this.byId(db, id)) ?? this.create(userId, { ...input, showId }, db);
   }
 
-  async match(userId: string, input: MediaInput, db: Db = this.prisma): Promise<Media | null> {
-    const ids = Object.entries(input.externalIds ?? {}).filter(([, v]) => v);
-    if (ids.length > 0) {
-      const byId = await db.media.findFirst({
-        where: { userId, kind: input.kind, OR: ids.map(([provider, value]) => ({ [externalIdColumn(provider as never)]: value })) },
-      });
-      if (byId) return byId;
-    }
-    const partOfShow = input.kind === 'EPISODE' || input.kind === 'SEASON';
-    const showId = partOfShow ? (input.showId ?? (await this.findShow(userId, input, db))?.id) : undefined;
-    const numbers = {
-      seasonNumber: input.seasonNumber ?? null,
-      ...(input.kind === 'EPISODE' ? { episodeNumber: input.episodeNumber ?? null } : {}),
-    };
-    if (showId && (input.kind === 'SEASON' || input.episodeNumber != null)) {
-      return db.media.findFirst({ where: { userId, kind: input.kind, showId, ...numbers } });
-    }
-    // "Pilot" S1E1 of one series is not "Pilot" S1E1 of another: without a known show, the series title must agree
-    const series = partOfShow
-      ? input.seriesTitle?.trim()
-        ? { seriesTitle: { equals: input.seriesTitle.trim(), mode: 'insensitive' as const } }
-        : { seriesTitle: null, showId: null }
-      : {};
-    return db.media.findFirst({
-      where: {
-        userId,
-        kind: input.kind,
-        normalizedTitle: normalizeTitle(input.title),
-        ...(input.year != null ? { OR: [{ year: input.year }, { year: null }] } : {}),
-        ...(partOfShow ? numbers : {}),
-        ...series,
-      },
-      orderBy: { id: 'asc' },
-    });
+  private async showOf(userId: string, input: MediaInput, db: Db): Promise<string | null> {
+    const found = await this.findShow(userId, input, db);
+    const series = seriesOf(input);
+    if (found || !series || !canCreate(series)) return found?.id ?? null;
+    return (await this.create(userId, { kind: 'SHOW', title: series.title, externalIds: series.externalIds }, db)).id;
   }
 
-  /** The SHOW a season or episode belongs to, known by the series' external ids or its title. */
+  /** The SHOW a season or episode belongs to, by the matching rule applied to its series. */
   private async findShow(userId: string, input: MediaInput, db: Db): Promise<Media | null> {
-    const ids = Object.entries(input.seriesExternalIds ?? {}).filter(([, v]) => v);
-    if (ids.length > 0) {
-      const byId = await db.media.findFirst({
-        where: { userId, kind: 'SHOW', OR: ids.map(([provider, value]) => ({ [externalIdColumn(provider as never)]: value })) },
-      });
-      if (byId) return byId;
-    }
-    const title = input.seriesTitle?.trim();
-    if (!title) return null;
-    return db.media.findFirst({ where: { userId, kind: 'SHOW', normalizedTitle: normalizeTitle(title) }, orderBy: { id: 'asc' } });
+    const series = seriesOf(input);
+    if (!series) return null;
+    return this.byId(db, (await matchMedia(prismaSql(db), userId, [{ media: series, showId: null }]))[0]);
+  }
+
+  private byId(db: Db, id: string | null | undefined): Promise<Media | null> {
+    return id ? db.media.findUnique({ where: { id } }) : Promise.resolve(null);
   }
 
   /**
@@ -174,26 +148,7 @@ export class MediaService {
   }
 
   private async toData(userId: string, input: MediaInput, db: Db) {
-    const title = input.title?.trim();
-    if (!title) throw new ValidationError('Title is empty', ['title']);
-    if (title.length > MAX_TITLE_LENGTH) throw new ValidationError(`Title is longer than ${MAX_TITLE_LENGTH} characters`, ['title']);
-    if ((input.seriesTitle?.trim().length ?? 0) > MAX_TITLE_LENGTH) {
-      throw new ValidationError(`seriesTitle is longer than ${MAX_TITLE_LENGTH} characters`, ['seriesTitle']);
-    }
-    for (const field of ['externalIds', 'seriesExternalIds'] as const) {
-      if (Object.values(input[field] ?? {}).some((id) => (id?.trim().length ?? 0) > MAX_EXTERNAL_ID_LENGTH)) {
-        throw new ValidationError(`An external id is at most ${MAX_EXTERNAL_ID_LENGTH} characters`, [field]);
-      }
-    }
-    if (input.year != null && (input.year < 1870 || input.year > 2100)) {
-      throw new ValidationError('Year must be between 1870 and 2100', ['year']);
-    }
-    for (const field of ['seasonNumber', 'episodeNumber', 'runtimeMinutes'] as const) {
-      const value = input[field];
-      if (value != null && (!Number.isInteger(value) || value < 0 || value > 100_000)) {
-        throw new ValidationError(`${field} must be a whole number from 0`, [field]);
-      }
-    }
+    const title = checkInput(input);
     const parts = await this.showParts(userId, input, db);
     const externalIds: Record<string, string | null> = {};
     for (const provider of EXTERNAL_PROVIDERS) {
@@ -261,9 +216,29 @@ export function mediaWhere(userId: string, filter: MediaFilter): Prisma.MediaWhe
   };
 }
 
-function compactIds(ids: ExternalIds | null | undefined): Record<string, string> | null {
-  const entries = Object.entries(ids ?? {}).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim()));
-  return entries.length ? Object.fromEntries(entries.map(([k, v]) => [k, v.trim()])) : null;
+/** The limits every item's fields keep, checked before anything is written; answers the trimmed title. */
+function checkInput(input: MediaInput): string {
+  const title = input.title?.trim();
+  if (!title) throw new ValidationError('Title is empty', ['title']);
+  if (title.length > MAX_TITLE_LENGTH) throw new ValidationError(`Title is longer than ${MAX_TITLE_LENGTH} characters`, ['title']);
+  if ((input.seriesTitle?.trim().length ?? 0) > MAX_TITLE_LENGTH) {
+    throw new ValidationError(`seriesTitle is longer than ${MAX_TITLE_LENGTH} characters`, ['seriesTitle']);
+  }
+  for (const field of ['externalIds', 'seriesExternalIds'] as const) {
+    if (Object.values(input[field] ?? {}).some((id) => (id?.trim().length ?? 0) > MAX_EXTERNAL_ID_LENGTH)) {
+      throw new ValidationError(`An external id is at most ${MAX_EXTERNAL_ID_LENGTH} characters`, [field]);
+    }
+  }
+  if (input.year != null && (input.year < 1870 || input.year > 2100)) {
+    throw new ValidationError('Year must be between 1870 and 2100', ['year']);
+  }
+  for (const field of ['seasonNumber', 'episodeNumber', 'runtimeMinutes'] as const) {
+    const value = input[field];
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > 100_000)) {
+      throw new ValidationError(`${field} must be a whole number from 0`, [field]);
+    }
+  }
+  return title;
 }
 
 function cleanList(values: string[] | null | undefined): string[] {
