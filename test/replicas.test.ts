@@ -198,7 +198,7 @@ describe.runIf(ready)('two replicas, one run at a time, and a replica killed whi
       await admin.query('SELECT pg_advisory_unlock($1)', [key]);
 
       let status = '';
-      for (let round = 0; round < 5000 && status !== 'COMPLETED' && status !== 'FAILED'; round++) {
+      for (let round = 0; round < 500_000 && status !== 'COMPLETED' && status !== 'FAILED'; round++) {
         status = (await admin.query(`SELECT status FROM "Run" WHERE kind = 'job:purge-expired'`)).rows.map((r) => r.status).join(',');
       }
       const { rows } = await admin.query(`SELECT status, attempts, "leaseOwner" FROM "Run" WHERE kind = 'job:purge-expired'`);
