@@ -32,6 +32,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import yazl from 'yazl';
 import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, SIGN_UP, type GraphQLResponse } from './support.js';
+import type { ImportCounters } from '../src/services/imports/records.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
 process.env.NODE_ENV = 'production';
@@ -383,16 +384,9 @@ const ERRORS = /* GraphQL */ `
     node(id: $id) { ... on ImportBatch { errors(first: 5) { edges { node { file row field code message } } } } }
   }`;
 
-interface Batch {
+interface Batch extends Omit<ImportCounters, 'cursorAfter'> {
   id: string;
   status: 'QUEUED' | 'PROCESSING' | 'ENRICHING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-  totalRows: number;
-  processedRows: number;
-  insertedCount: number;
-  duplicateCount: number;
-  updatedCount: number;
-  skippedCount: number;
-  errorCount: number;
   progress: number;
   startedAt: string | null;
   finishedAt: string | null;

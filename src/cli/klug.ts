@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { ImportCounters } from '../services/imports/records.js';
 
 const USAGE = `Usage: klug import --source <letterboxd|trakt|klug-csv|klug-json> --file <path> [--file <path>…]
                    [--mode append|upsert|replace] [--dry-run] [--resume]
@@ -13,17 +14,10 @@ The URL and token may also come from KLUG_URL and KLUG_TOKEN. Exits 0 when the i
 
 const BATCH_FIELDS = `id status dryRun totalRows processedRows insertedCount duplicateCount updatedCount skippedCount errorCount errorMessage errorsCsvUrl`;
 
-interface Batch {
+interface Batch extends Omit<ImportCounters, 'cursorAfter'> {
   id: string;
   status: string;
   dryRun: boolean;
-  totalRows: number;
-  processedRows: number;
-  insertedCount: number;
-  duplicateCount: number;
-  updatedCount: number;
-  skippedCount: number;
-  errorCount: number;
   errorMessage: string | null;
   errorsCsvUrl: string;
 }

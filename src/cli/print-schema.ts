@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { schema } from '../schema/index.js';
+import { schema } from '../server/schema.js';
 
 /** `npm run schema:print` writes schema.graphql; `-- --check` fails when the committed file differs. */
 const printed = `${printSchema(lexicographicSortSchema(schema))}\n`;

@@ -10,7 +10,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
-import { schema } from '../schema/index.js';
+import { schema } from './schema.js';
 import { createEventBus, type EventBus } from '../services/events.js';
 import { createServices, type Services } from '../services/index.js';
 import { createContextFactory, type TransportContext } from './context.js';
