@@ -61,6 +61,13 @@ const envSchema = z.object({
   KLUG_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   KLUG_RUN_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   KLUG_RUN_POLL_SECONDS: z.coerce.number().min(0.1).max(600).default(2),
+  KLUG_TMDB_API_KEY: z.string().min(1).optional(),
+  KLUG_TMDB_TOKEN: z.string().min(1).optional(),
+  KLUG_TMDB_URL: z.string().url('must be a URL such as https://api.themoviedb.org/3').default('https://api.themoviedb.org/3'),
+  KLUG_TMDB_IMAGE_URL: z.string().url('must be a URL such as https://image.tmdb.org/t/p').default('https://image.tmdb.org/t/p'),
+  KLUG_TMDB_RPS: z.coerce.number().positive().max(1000).default(40),
+  KLUG_TMDB_CACHE_DAYS: z.coerce.number().positive().max(3650).default(30),
+  KLUG_ARTWORK_UPLOAD_MAX_MB: z.coerce.number().positive().max(100).default(5),
   KLUG_METRICS: booleanFromEnv.default(false),
   KLUG_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -129,11 +136,28 @@ export interface Config {
   /** long work (src/jobs): leases, polling, progress throttle, retries; and runs of each kind per process */
   runs: { leaseMs: number; pollMs: number; progressMs: number; affinityGraceMs: number; retryBaseMs: number; retryMaxMs: number };
   concurrency: { import: number };
+  /** TMDB metadata and artwork; enrichment is off without a key or token */
+  tmdb: {
+    apiKey: string | undefined;
+    token: string | undefined;
+    url: string;
+    imageUrl: string;
+    requestsPerSecond: number;
+    /** requests in flight at once, over all work */
+    concurrency: number;
+    cacheMs: number;
+    timeoutMs: number;
+    /** tries of a request that fails with a 5xx or a timeout */
+    tries: number;
+    retryBaseMs: number;
+  };
+  artwork: { uploadMaxBytes: number; maxPixels: number };
   /** `KLUG_JOB_<NAME>` settings as given: a cron expression or `off`, checked against the jobs at start */
   jobSchedules: Record<string, string>;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb'>> & {
+  tmdb?: Partial<Config['tmdb']>;
   loginThrottle?: Partial<LoginThrottleSettings>;
   limits?: Partial<Config['limits']>;
   runs?: Partial<Config['runs']>;
@@ -215,15 +239,29 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       retryMaxMs: 5 * 60_000,
     },
     concurrency: { import: e.KLUG_IMPORT_CONCURRENCY },
+    tmdb: {
+      apiKey: e.KLUG_TMDB_API_KEY,
+      token: e.KLUG_TMDB_TOKEN,
+      url: e.KLUG_TMDB_URL.replace(/\/+$/, ''),
+      imageUrl: e.KLUG_TMDB_IMAGE_URL.replace(/\/+$/, ''),
+      requestsPerSecond: e.KLUG_TMDB_RPS,
+      concurrency: 8,
+      cacheMs: e.KLUG_TMDB_CACHE_DAYS * 24 * 3600 * 1000,
+      timeoutMs: 10_000,
+      tries: 3,
+      retryBaseMs: 500,
+    },
+    artwork: { uploadMaxBytes: Math.floor(e.KLUG_ARTWORK_UPLOAD_MAX_MB * 1024 * 1024), maxPixels: 50_000_000 },
     jobSchedules: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('KLUG_JOB_') && !!entry[1]?.trim())),
   };
-  const { loginThrottle, limits, runs, ...rest } = overrides;
+  const { loginThrottle, limits, runs, tmdb, ...rest } = overrides;
   return {
     ...base,
     ...rest,
     loginThrottle: { ...base.loginThrottle, ...loginThrottle },
     limits: { ...base.limits, ...limits },
     runs: { ...base.runs, ...runs },
+    tmdb: { ...base.tmdb, ...tmdb },
   };
 }
 
