@@ -3,7 +3,7 @@ import { builder } from '../schema/builder.js';
 import { toConnection } from '../schema/connections.js';
 import { DeleteResult, resultUnion } from '../schema/errors.js';
 import { decodeId, MEDIA_TYPENAMES } from '../schema/ids.js';
-import { MediaConnection, ShowConnection, WatchEventConnection } from '../schema/library.js';
+import { MediaConnection, MediaResult, MediaSuccess, ShowConnection, WatchEventConnection } from '../schema/library.js';
 import {
   MediaFilter,
   MediaInput,
@@ -68,18 +68,8 @@ const RecordWatchSuccess = builder.objectRef<{ watchEventId: string }>('RecordWa
   }),
 });
 
-const MediaSuccess = builder.objectRef<{ mediaId: string }>('MediaSuccess').implement({
-  fields: (t) => ({
-    media: t.prismaField({
-      type: 'Media',
-      resolve: (query, result, _args, ctx) => ctx.prisma.media.findUniqueOrThrow({ ...query, where: { id: result.mediaId } }),
-    }),
-  }),
-});
-
 const RecordWatchResult = resultUnion('RecordWatchResult', RecordWatchSuccess, [ValidationError, NotFoundError, ConflictError]);
 const RateMediaResult = resultUnion('RateMediaResult', MediaSuccess, [ValidationError, NotFoundError]);
-const MediaResult = resultUnion('MediaResult', MediaSuccess, [ValidationError, NotFoundError, ConflictError]);
 
 builder.mutationFields((t) => ({
   recordWatch: t.field({

@@ -15,6 +15,7 @@ builder.queryField('serverInfo', (t) =>
       authMode: ctx.config.authMode,
       signUpOpen: ctx.config.allowSignUp,
       uploadMaxBytes: ctx.config.uploadMaxBytes,
+      enrichmentEnabled: ctx.services.metadata.enabled,
     }),
   }),
 );

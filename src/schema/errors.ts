@@ -7,6 +7,7 @@ import {
   SignUpClosedError,
   TooManyAttemptsError,
   UploadTooLargeError,
+  UpstreamError,
   ValidationError,
 } from '../services/errors.js';
 import { builder } from './builder.js';
@@ -44,6 +45,17 @@ builder.objectType(UploadTooLargeError, {
   interfaces: [ErrorInterface],
   isTypeOf: (v) => v instanceof UploadTooLargeError,
   fields: (t) => ({ maxBytes: t.exposeFloat('maxBytes') }),
+});
+
+builder.objectType(UpstreamError, {
+  name: 'UpstreamError',
+  description: 'A service Klug talks to (TMDB, a media server, an IPTV provider) refused or failed',
+  interfaces: [ErrorInterface],
+  isTypeOf: (v) => v instanceof UpstreamError,
+  fields: (t) => ({
+    service: t.exposeString('service'),
+    setting: t.exposeString('setting', { nullable: true, description: 'the setting the server owner should check' }),
+  }),
 });
 
 type ErrorClass = new (...args: never[]) => DomainError;

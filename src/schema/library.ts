@@ -1,7 +1,11 @@
 import type { Media } from '../generated/prisma/client.js';
 import { externalIdsOf } from '../services/library/media.js';
 import type { ShowProgress } from '../services/library/shows.js';
+import { ConflictError, NotFoundError, UpstreamError, ValidationError } from '../services/errors.js';
 import { builder } from './builder.js';
+import { resultUnion } from './errors.js';
+import { EnrichmentStatusEnum, TmdbCandidateType } from './metadata.js';
+import type { TmdbCandidate } from '../services/metadata/tmdb-records.js';
 import { asUuid, NO_MATCH } from './ids.js';
 
 export const MediaKindEnum = builder.enumType('MediaKind', { values: ['MOVIE', 'SHOW', 'SEASON', 'EPISODE'] as const });
@@ -59,6 +63,18 @@ export const MediaType = builder.prismaNode('Media', {
     overview: t.exposeString('overview', { nullable: true }),
     posterUrl: t.exposeString('posterUrl', { nullable: true }),
     releaseDate: t.expose('releaseDate', { type: 'DateTime', nullable: true }),
+    originalTitle: t.exposeString('originalTitle', { nullable: true }),
+    originalLanguage: t.exposeString('originalLanguage', { nullable: true, description: 'ISO 639-1, from TMDB' }),
+    voteAverage: t.exposeFloat('voteAverage', { nullable: true, description: "TMDB's average vote, 0 to 10" }),
+    enrichmentStatus: t.expose('enrichmentStatus', { type: EnrichmentStatusEnum }),
+    enrichmentError: t.exposeString('enrichmentError', { nullable: true, description: 'why the item is not enriched' }),
+    enrichmentCandidates: t.field({
+      type: [TmdbCandidateType],
+      select: { enrichmentCandidates: true },
+      description: 'what came close when the item is NOT_FOUND or AMBIGUOUS',
+      resolve: (media) => (Array.isArray(media.enrichmentCandidates) ? (media.enrichmentCandidates as unknown as TmdbCandidate[]) : []),
+    }),
+    enrichedAt: t.expose('enrichedAt', { type: 'DateTime', nullable: true }),
     rating: t.exposeFloat('rating', { nullable: true, description: "the person's current rating, 0.5 to 5.0" }),
     ratedAt: t.expose('ratedAt', { type: 'DateTime', nullable: true }),
     watchCount: t.relationCount('watchEvents'),
@@ -131,3 +147,14 @@ export const WatchEventConnection = builder.connectionObject(
 );
 export const MediaConnection = builder.connectionObject({ type: MediaType, name: 'MediaConnection' }, { name: 'MediaEdge' });
 export const ShowConnection = builder.connectionObject({ type: ShowType, name: 'ShowConnection' }, { name: 'ShowEdge' });
+
+export const MediaSuccess = builder.objectRef<{ mediaId: string }>('MediaSuccess').implement({
+  fields: (t) => ({
+    media: t.prismaField({
+      type: 'Media',
+      resolve: (query, result, _args, ctx) => ctx.prisma.media.findUniqueOrThrow({ ...query, where: { id: result.mediaId } }),
+    }),
+  }),
+});
+
+export const MediaResult = resultUnion('MediaResult', MediaSuccess, [ValidationError, NotFoundError, ConflictError, UpstreamError]);

@@ -10,7 +10,7 @@ export const AuthModeEnum = builder.enumType('AuthMode', {
 });
 
 export const ServerInfo = builder
-  .objectRef<{ version: string; authMode: 'all' | 'write' | 'disabled'; signUpOpen: boolean; uploadMaxBytes: number }>(
+  .objectRef<{ version: string; authMode: 'all' | 'write' | 'disabled'; signUpOpen: boolean; uploadMaxBytes: number; enrichmentEnabled: boolean }>(
     'ServerInfo',
   )
   .implement({
@@ -19,6 +19,9 @@ export const ServerInfo = builder
       authMode: t.expose('authMode', { type: AuthModeEnum }),
       signUpOpen: t.exposeBoolean('signUpOpen'),
       uploadMaxBytes: t.exposeFloat('uploadMaxBytes'),
+      enrichmentEnabled: t.exposeBoolean('enrichmentEnabled', {
+        description: 'whether items get TMDB metadata and artwork (KLUG_TMDB_API_KEY or KLUG_TMDB_TOKEN set)',
+      }),
     }),
   });
 

@@ -68,8 +68,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     exclusive: db.kind === 'pglite',
     observer: { started: (kind) => metrics.runStarted(kind), finished: (kind, status, seconds) => metrics.runFinished(kind, status.toLowerCase(), seconds) },
   });
-  const services = createServices(db, config, events, runs, metrics);
-  const domains = createDomains(db, config, services);
+  const services = createServices(db, config, events, runs, metrics, log);
+  const domains = createDomains(db, config, services, log);
   for (const kind of domains.flatMap((d) => d.kinds ?? [])) runs.register(kind);
   let scheduler: Scheduler;
   try {

@@ -19,5 +19,6 @@ import '../resolvers/sharing.js';
 import '../resolvers/backfill.js';
 import '../resolvers/imports.js';
 import '../resolvers/jobs.js';
+import '../resolvers/metadata.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

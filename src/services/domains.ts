@@ -4,11 +4,13 @@ import type { Domain } from '../jobs/domain.js';
 import { purgeExpired } from '../jobs/purge-expired.js';
 import { importRunKind } from './imports/import-runs.js';
 import type { Services } from './index.js';
+import type { Logger } from '../logger.js';
+import { enrichRunKind } from './metadata/enrich-runs.js';
 
 /** Every domain's run kinds, jobs, start-up recovery and shutdown, for the server to loop over. */
-export function createDomains(db: Database, config: Config, services: Services): Domain[] {
+export function createDomains(db: Database, config: Config, services: Services, log: Logger): Domain[] {
   const { prisma, sql } = db;
-  const { imports } = services;
+  const { imports, enricher, metadata } = services;
   return [
     {
       name: 'imports',
@@ -21,9 +23,21 @@ export function createDomains(db: Database, config: Config, services: Services):
           hasStagedFiles: (batch) => imports.hasStagedFiles(batch),
           stagingDir: (id) => imports.stagingDir(id),
           metrics: services.metrics,
+          log,
+          enrichment: {
+            get enabled() {
+              return metadata.enabled;
+            },
+            enrichPending: (userId, { signal, onProgress }) => enricher.enrich({ userId, statuses: ['PENDING'] }, { signal, onProgress: (done) => onProgress(done) }),
+          },
         }),
       ],
       recover: async () => void (await imports.failUnqueued()),
+    },
+    {
+      name: 'metadata',
+      kinds: [enrichRunKind(enricher)],
+      jobs: [{ name: 'enrich-missing', schedule: '41 4 * * *', run: () => metadata.enrichMissing() }],
     },
     {
       name: 'maintenance',

@@ -80,3 +80,15 @@ export class ImportFileError extends DomainError {
 export class AlreadyRunningError extends DomainError {
   readonly code = 'ALREADY_RUNNING';
 }
+
+/** A service Klug talks to refused or failed; `setting` names what the owner should check. */
+export class UpstreamError extends DomainError {
+  constructor(
+    readonly code: 'UPSTREAM_KEY_REFUSED' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_BAD_RESPONSE',
+    readonly service: string,
+    message: string,
+    readonly setting?: string,
+  ) {
+    super(message);
+  }
+}

@@ -13,11 +13,16 @@ import { ShowService } from './library/shows.js';
 import { WatchEventService } from './library/watch-events.js';
 import { Paginator } from './pagination.js';
 import { SecretBox } from './secret-box.js';
+import type { Logger } from '../logger.js';
+import { Enricher, type ArtworkFetcher } from './metadata/enricher.js';
+import { MetadataService } from './metadata/metadata.js';
+import { TmdbCatalog } from './metadata/tmdb-catalog.js';
+import { TmdbClient } from './metadata/tmdb-client.js';
 
 export type Services = ReturnType<typeof createServices>;
 
-export function createServices(db: Database, config: Config, events: EventBus, runs: RunQueue, metrics: Metrics) {
-  const { prisma } = db;
+export function createServices(db: Database, config: Config, events: EventBus, runs: RunQueue, metrics: Metrics, log: Logger) {
+  const { prisma, sql } = db;
   const paginator = new Paginator(config.secretKey);
   const media = new MediaService(prisma, paginator);
   const imports = new ImportService({
@@ -32,6 +37,9 @@ export function createServices(db: Database, config: Config, events: EventBus, r
       },
     },
   });
+  const tmdb = new TmdbClient(config.tmdb, log);
+  const artwork: ArtworkFetcher = { storeFromUrl: async () => null };
+  const enricher = new Enricher({ sql, catalog: new TmdbCatalog(tmdb, sql, config.tmdb.cacheMs), artwork, imageUrl: config.tmdb.imageUrl, log });
   return {
     accounts: new AccountsService({
       prisma,
@@ -48,5 +56,8 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     shareLinks: new ShareLinkService(prisma),
     imports,
     metrics,
+    tmdb,
+    enricher,
+    metadata: new MetadataService({ prisma, sql, tmdb, enricher, runs, cacheMs: config.tmdb.cacheMs }),
   };
 }

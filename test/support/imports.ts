@@ -64,6 +64,7 @@ export const BATCH = graphql(`
         updatedCount
         skippedCount
         errorCount
+        enrichedCount
         progress
         cursorBefore
         cursorAfter
