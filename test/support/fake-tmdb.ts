@@ -118,6 +118,8 @@ export class FakeTmdb {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     if (url.pathname.startsWith('/t/p/')) return this.serveImage(res);
+    // for a fake in another process (the benchmark): what it has seen
+    if (url.pathname === '/__stats') return send(res, 200, { requests: this.requests.length, rateLimited: this.rateLimited });
     const query = Object.fromEntries(url.searchParams);
     const { api_key: apiKey, ...rest } = query;
     this.requests.push({ path: url.pathname, query: rest });

@@ -99,26 +99,38 @@ export class Enricher {
 
   async enrich(selection: Selection, options: EnrichOptions = {}): Promise<EnrichSummary> {
     const summary: EnrichSummary = { total: await this.count(selection), enriched: 0, notFound: 0, ambiguous: 0, failed: 0 };
-    let after: [number, string] = [-1, '00000000-0000-0000-0000-000000000000'];
-    for (;;) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      const chunk = await this.nextChunk(selection, after);
-      if (chunk.length === 0) break;
-      after = [chunk.at(-1)!.rank, chunk.at(-1)!.id];
-      // shows are written before their seasons and episodes of the same chunk read them
-      for (const part of [chunk.filter((m) => m.kind === 'SHOW'), chunk.filter((m) => m.kind !== 'SHOW')]) {
-        if (part.length === 0) continue;
-        const outcomes = await this.settle(part, options);
-        await this.write(outcomes);
-        for (const o of outcomes) {
-          if (o.status === 'ENRICHED') summary.enriched++;
-          else if (o.status === 'NOT_FOUND') summary.notFound++;
-          else if (o.status === 'AMBIGUOUS') summary.ambiguous++;
-          else summary.failed++;
-        }
-        const done = summary.enriched + summary.notFound + summary.ambiguous + summary.failed;
-        await options.onProgress?.(done, Math.max(done, summary.total));
+    const record = async (outcomes: Outcome[]) => {
+      await this.write(outcomes);
+      for (const o of outcomes) {
+        if (o.status === 'ENRICHED') summary.enriched++;
+        else if (o.status === 'NOT_FOUND') summary.notFound++;
+        else if (o.status === 'AMBIGUOUS') summary.ambiguous++;
+        else summary.failed++;
       }
+      const done = summary.enriched + summary.notFound + summary.ambiguous + summary.failed;
+      await options.onProgress?.(done, Math.max(done, summary.total));
+    };
+    // a chunk is written while the next one is looked up, so TMDB's pace never waits for the database
+    let writing: Promise<void> | null = null;
+    let after: [number, string] = [-1, '00000000-0000-0000-0000-000000000000'];
+    try {
+      for (;;) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        const chunk = await this.nextChunk(selection, after);
+        if (chunk.length === 0) break;
+        after = [chunk.at(-1)!.rank, chunk.at(-1)!.id];
+        for (const part of [chunk.filter((m) => m.kind === 'SHOW'), chunk.filter((m) => m.kind !== 'SHOW')]) {
+          if (part.length === 0) continue;
+          // seasons and episodes read their show's match: shows are written first
+          if (part.some((m) => m.kind === 'SEASON' || m.kind === 'EPISODE')) await writing;
+          const outcomes = await this.settle(part, options);
+          await writing;
+          writing = record(outcomes);
+        }
+      }
+      await writing;
+    } finally {
+      await writing?.catch(() => undefined);
     }
     return summary;
   }

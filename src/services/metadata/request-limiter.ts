@@ -1,30 +1,42 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Slack on the window: requests sent N to a second can still arrive N+1 to a second after network jitter. */
+const WINDOW_SLACK = 1.05;
+
 /**
- * Paces requests to one upstream for the whole process: at most `perSecond` start per second, evenly spaced
- * (no burst, so a server counting per second never sees more), at most `concurrency` in flight, and all of
- * them held back while the upstream asked us to wait (429 Retry-After).
+ * Paces requests to one upstream for the whole process: starts evenly spaced at `perSecond`, and never more
+ * than that many within any (slightly widened) second, even when timers fire late after the event loop was
+ * busy; at most `concurrency` in flight; and all held back while the upstream asked us to wait (429).
  */
 export class RequestLimiter {
   private nextStart = 0;
   private resumeAt = 0;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  /** start times of the last `burst` requests */
+  private readonly starts: number[] = [];
+  private readonly burst: number;
+  private readonly windowMs: number;
 
   constructor(
     private readonly perSecond: number,
     private readonly concurrency: number,
-  ) {}
+  ) {
+    this.burst = Math.max(1, Math.floor(perSecond));
+    this.windowMs = ((1000 * this.burst) / perSecond) * WINDOW_SLACK;
+  }
 
   /** Runs `work` in its turn. */
   async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     await this.slot();
     try {
-      const now = Date.now();
-      const start = Math.max(now, this.nextStart, this.resumeAt);
-      // 2% under the allowed rate: requests spaced exactly can still arrive 41 to a second after network jitter
-      this.nextStart = start + 1020 / this.perSecond;
-      if (start > now) await sleep(start - now, undefined, { signal });
+      const planned = Math.max(Date.now(), this.nextStart);
+      this.nextStart = planned + 1000 / this.perSecond;
+      for (let now = Date.now(), at = Math.max(planned, this.earliestStart()); at > now; now = Date.now(), at = this.earliestStart()) {
+        await sleep(at - now, undefined, { signal });
+      }
+      this.starts.push(Date.now());
+      if (this.starts.length > this.burst) this.starts.shift();
       return await work();
     } finally {
       this.inFlight--;
@@ -35,6 +47,11 @@ export class RequestLimiter {
   /** Nothing starts before `ms` from now. */
   holdFor(ms: number): void {
     this.resumeAt = Math.max(this.resumeAt, Date.now() + ms);
+  }
+
+  private earliestStart(): number {
+    const windowOpens = this.starts.length < this.burst ? 0 : this.starts[this.starts.length - this.burst]! + this.windowMs;
+    return Math.max(this.resumeAt, windowOpens);
   }
 
   private async slot(): Promise<void> {
