@@ -110,6 +110,27 @@ const STATS = graphql(`
   }
 `);
 
+const RUN_ENRICH_JOB = graphql(`
+  mutation RunEnrichMissing {
+    runJob(name: "enrich-missing") {
+      __typename
+      ... on RunJobSuccess {
+        run {
+          status
+        }
+      }
+    }
+  }
+`);
+
+const RECORD_WATCH = graphql(`
+  mutation RecordHeat {
+    recordWatch(input: { media: { kind: MOVIE, title: "Heat", year: 1995 }, watchedAt: "2024-05-01T20:00:00Z" }) {
+      __typename
+    }
+  }
+`);
+
 const SERVER_INFO = graphql(`
   query EnrichmentSwitch {
     serverInfo {
@@ -381,6 +402,30 @@ describe('pace and restarts', () => {
       await server.stop();
     } finally {
       await database.drop();
+      await tmdb.stop();
+    }
+  });
+});
+
+describe('the enrich-missing job', () => {
+  it("settles items still PENDING and refreshes TMDB records past KLUG_TMDB_CACHE_DAYS", async () => {
+    const tmdb = await fakeTmdb().start();
+    const server = await startTestServer({ env: tmdbEnv(tmdb) });
+    try {
+      const owner = await server.newPerson();
+      await importAndWait(server, owner.token, [{ name: 'one.csv', content: 'title,year,watched_at,tmdb_id\nInception,2010,2024-01-04T20:00:00Z,27205\n' }], { source: 'KLUG_CSV' });
+      expect((await server.gql(RECORD_WATCH, {}, { token: owner.token })).recordWatch.__typename).toBe('RecordWatchSuccess');
+      let items = byTitle((await server.gql(MEDIA, {}, { token: owner.token })) as Item);
+      expect(items).toMatchObject({ Inception: { runtime: 148 }, Heat: { enrichmentStatus: 'PENDING' } });
+
+      tmdb.movies.get(27205)!.runtime = 150;
+      await server.app.db.sql.query(`UPDATE "TmdbRecord" SET "fetchedAt" = now() - interval '31 days'`);
+      expect((await server.gql(RUN_ENRICH_JOB, {}, { token: owner.token })).runJob.__typename).toBe('RunJobSuccess');
+      await server.app.runs.idle();
+      items = byTitle((await server.gql(MEDIA, {}, { token: owner.token })) as Item);
+      expect(items).toMatchObject({ Inception: { enrichmentStatus: 'ENRICHED', runtime: 150 }, Heat: { enrichmentStatus: 'ENRICHED', directors: ['Michael Mann'] } });
+    } finally {
+      await server.stop();
       await tmdb.stop();
     }
   });
