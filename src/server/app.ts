@@ -123,7 +123,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, transport: TransportContext) => {
     if (req.method === 'POST' && isMultipart(req)) {
       try {
-        (req as IncomingMessage & { body?: unknown }).body = await parseMultipart(req, res, config.uploadMaxBytes);
+        // each mutation holds its files to its own limit (imports, artwork); the transport stops past the larger
+        const maxFileBytes = Math.max(config.uploadMaxBytes, config.artwork.uploadMaxBytes);
+        (req as IncomingMessage & { body?: unknown }).body = await parseMultipart(req, res, maxFileBytes);
         // Yoga now reads the parsed operations, not the upload: its own body-size check must not count the files
         delete req.headers['content-length'];
       } catch (error) {
