@@ -62,6 +62,10 @@ export class ArtworkService {
    */
   async storeFromUrl(url: string): Promise<string | null> {
     const where = maskUrl(url);
+    if (!where) {
+      this.deps.log.warn('artwork not fetched: not an http(s) URL');
+      return null;
+    }
     try {
       const response = await fetch(url, {
         signal: AbortSignal.timeout(this.deps.settings.fetchTimeoutMs),
@@ -254,13 +258,14 @@ const references = (among?: string) =>
 const ARTWORK_LOCK_CLASS = 0x4b4c4157; // "KLAW"
 const hashLockKey = (hash: string) => Number.parseInt(hash.slice(0, 8), 16) | 0;
 
-/** A URL as logs may show it: no credentials, no query string (keys travel there), no fragment. */
-export function maskUrl(url: string): string {
+/** An http(s) URL as logs may show it: no credentials, no query string (keys travel there), no fragment. */
+export function maskUrl(url: string): string | null {
   try {
     const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return null;
     return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
   } catch {
-    return '[not a URL]';
+    return null;
   }
 }
 

@@ -59,8 +59,8 @@ export interface ImageLimits {
 }
 
 /**
- * Judges a file by content: magic bytes first (JPEG, PNG or WebP, else a typed refusal), its structure for
- * truncation, then its header's dimensions against the pixel limit before anything is decoded.
+ * Judges a file by content before anything is decoded: magic bytes first (JPEG, PNG or WebP, else a typed
+ * refusal), then its header's dimensions against the pixel limit, then its structure for truncation.
  */
 export async function checkImage(bytes: Buffer, limits: ImageLimits, path: string[] = []): Promise<CheckedImage> {
   if (bytes.length === 0) throw new NotAnImageError('The file is empty', path);
@@ -68,12 +68,13 @@ export async function checkImage(bytes: Buffer, limits: ImageLimits, path: strin
   if (!sniffed) throw new NotAnImageError('The file is not an image (JPEG, PNG or WebP)', path);
   if ('other' in sniffed) throw new UnsupportedImageTypeError(sniffed.other, path);
   const { format } = sniffed;
-  if (isTruncated(bytes, format)) throw new TruncatedImageError(path);
+  // the header alone gives the dimensions, even of a file cut short
   const meta = await sharp(bytes).metadata().catch(() => null);
+  if (meta?.width && meta.height && meta.width * meta.height > limits.maxPixels) throw new TooManyPixelsError(limits.maxPixels, path);
+  if (isTruncated(bytes, format)) throw new TruncatedImageError(path);
   if (!meta || meta.format !== format || !meta.width || !meta.height) {
     throw new NotAnImageError('The file could not be read as an image', path);
   }
-  if (meta.width * meta.height > limits.maxPixels) throw new TooManyPixelsError(limits.maxPixels, path);
   return { format, width: meta.width, height: meta.height };
 }
 
