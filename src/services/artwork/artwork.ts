@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { RawSql } from '../../db/database.js';
 import type { PrismaClient } from '../../generated/prisma/client.js';
@@ -6,6 +7,7 @@ import { NotAnImageError, NotFoundError, UploadTooLargeError } from '../errors.j
 import { openLimited, type IncomingFile } from '../uploads.js';
 import {
   isThumbnailWidth,
+  keepNoDecodedImages,
   makeThumbnail,
   MIME_TYPES,
   reencodeImage,
@@ -41,8 +43,11 @@ export type ServedArtwork =
 
 const CUSTOM_COLUMN = { POSTER: 'customPosterHash', BACKDROP: 'customBackdropHash' } as const;
 
-/** Thumbnails made at once by this process; more wait their turn, so a burst does not hold every image decoded. */
-const THUMBNAIL_CONCURRENCY = 4;
+/**
+ * Thumbnails made at once by this process: one per core (each is one sharp pipeline); more wait their turn,
+ * so a burst neither holds every image decoded nor takes every libuv thread from file and DNS work.
+ */
+export const THUMBNAIL_CONCURRENCY = Math.max(1, availableParallelism());
 
 /**
  * Posters and backdrops, stored once by content (sha256) whoever needs them: images fetched for TMDB
@@ -53,7 +58,9 @@ export class ArtworkService {
   private thumbnailsRunning = 0;
   private readonly thumbnailQueue: (() => void)[] = [];
 
-  constructor(private readonly deps: ArtworkDeps) {}
+  constructor(private readonly deps: ArtworkDeps) {
+    keepNoDecodedImages();
+  }
 
   /**
    * Fetches an image (TMDB's image host), checks it by content and stores it once; answers its hash. Any

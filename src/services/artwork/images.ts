@@ -1,6 +1,14 @@
 import sharp from 'sharp';
 import { NotAnImageError, TooManyPixelsError, TruncatedImageError, UnsupportedImageTypeError } from '../errors.js';
 
+/**
+ * libvips keeps recent operations' results (up to 50 MB) in case the same image is worked on again; ours never
+ * is (thumbnails are kept on disk), so that cache would only hold memory.
+ */
+export function keepNoDecodedImages(): void {
+  sharp.cache(false);
+}
+
 /** The kinds of picture Klug keeps. */
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
