@@ -17,7 +17,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config.js';
-import { dataLayout } from '../src/data-dir.js';
 import { createLogger } from '../src/logger.js';
 import { startApp } from '../src/server/app.js';
 import { THUMBNAIL_CONCURRENCY } from '../src/services/artwork/artwork.js';
@@ -157,7 +156,7 @@ try {
   const firstSeconds = (performance.now() - started) / 1000;
   const memory = rss.stop();
   const overall = whole.stop();
-  const check = await sharp(await readFile(join(dataLayout(dataDir).artwork, hashes[0]!.slice(0, 2), `${hashes[0]}.w${WIDTH}.webp`))).metadata();
+  const check = await sharp(await readFile(join(config.artwork.dir, hashes[0]!.slice(0, 2), `${hashes[0]}.w${WIDTH}.webp`))).metadata();
   if (check.format !== 'webp' || check.width !== WIDTH) throw new Error(`the kept thumbnail is ${check.format} ${check.width} wide`);
 
   // 5. all again: kept on disk
@@ -171,7 +170,7 @@ try {
 
   // 6. the peer: bare sharp, same originals, same settings, as many pipelines at once as the server runs
   const loadBeforePeer = loadavg()[0]!;
-  const originals = hashes.map((hash) => join(dataLayout(dataDir).artwork, hash.slice(0, 2), hash));
+  const originals = hashes.map((hash) => join(config.artwork.dir, hash.slice(0, 2), hash));
   started = performance.now();
   await pool(originals, THUMBNAIL_CONCURRENCY, async (path) => {
     const bytes = await readFile(path);

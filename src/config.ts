@@ -68,6 +68,7 @@ const envSchema = z.object({
   KLUG_TMDB_RPS: z.coerce.number().positive().max(1000).default(40),
   KLUG_TMDB_CACHE_DAYS: z.coerce.number().positive().max(3650).default(30),
   KLUG_ARTWORK_UPLOAD_MAX_MB: z.coerce.number().positive().max(100).default(5),
+  KLUG_ARTWORK_DIR: z.string().min(1).optional(),
   KLUG_METRICS: booleanFromEnv.default(false),
   KLUG_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -152,6 +153,8 @@ export interface Config {
     retryBaseMs: number;
   };
   artwork: {
+    /** where images and thumbnails are kept; replicas share one (KLUG_ARTWORK_DIR), else KLUG_DATA_DIR/artwork */
+    dir: string;
     uploadMaxBytes: number;
     maxPixels: number;
     /** an image fetched from the image host, at most, and how long fetching it may take */
@@ -259,6 +262,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       retryBaseMs: 500,
     },
     artwork: {
+      dir: e.KLUG_ARTWORK_DIR ? resolve(e.KLUG_ARTWORK_DIR) : dataLayout(dataDir).artwork,
       uploadMaxBytes: Math.floor(e.KLUG_ARTWORK_UPLOAD_MAX_MB * 1024 * 1024),
       maxPixels: 50_000_000,
       fetchMaxBytes: 20 * 1024 * 1024,

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataLayout } from '../src/data-dir.js';
 import { createLogger } from '../src/logger.js';
 import { DiskArtworkStore } from '../src/services/artwork/store.js';
 import { graphql } from './gql/index.js';
@@ -188,7 +187,7 @@ async function upload(mediaId: string, content: Buffer | string, kind: 'POSTER' 
 /** The row's id behind a global id (`Media:<uuid>`, base64). */
 const rawId = (globalId: string) => Buffer.from(globalId, 'base64').toString().split(':')[1]!;
 const hashOf = (url: string) => /\/artwork\/([0-9a-f]{64})/.exec(url)![1]!;
-const artworkDir = () => dataLayout(server.config.dataDir).artwork;
+const artworkDir = () => server.config.artwork.dir;
 const originalPath = (hash: string) => join(artworkDir(), hash.slice(0, 2), hash);
 const thumbnailPath = (hash: string, width: number) => join(artworkDir(), hash.slice(0, 2), `${hash}.w${width}.webp`);
 

@@ -2,7 +2,6 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { RunQueue } from '../jobs/run-queue.js';
 import type { Metrics } from '../metrics.js';
-import { dataLayout } from '../data-dir.js';
 import { ArtworkService } from './artwork/artwork.js';
 import { DiskArtworkStore } from './artwork/store.js';
 import { IMPORT_RUN } from './imports/import-runs.js';
@@ -41,7 +40,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     },
   });
   const tmdb = new TmdbClient(config.tmdb, log);
-  const artwork = new ArtworkService({ prisma, sql, store: new DiskArtworkStore(dataLayout(config.dataDir).artwork), settings: config.artwork, log });
+  const artwork = new ArtworkService({ prisma, sql, store: new DiskArtworkStore(config.artwork.dir), settings: config.artwork, log });
   const enricher = new Enricher({ sql, catalog: new TmdbCatalog(tmdb, sql, config.tmdb.cacheMs), artwork, imageUrl: config.tmdb.imageUrl, log });
   return {
     accounts: new AccountsService({
