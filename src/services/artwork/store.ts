@@ -81,20 +81,25 @@ export class DiskArtworkStore implements ArtworkStore {
   async stage(bytes: Buffer): Promise<StagedArtwork> {
     const hash = sha256(bytes);
     const target = this.originalPath(hash);
-    const temp = await this.writeTemp(target, bytes);
+    // an image stored already is not written again, unless it is gone by the time it is published
+    let temp = (await exists(target)) ? null : await this.writeTemp(target, bytes);
     let done = false;
     return {
       hash,
       publish: async () => {
         if (done) return;
         done = true;
-        if (await exists(target)) await unlink(temp).catch(() => undefined);
-        else await rename(temp, target);
+        if (await exists(target)) {
+          if (temp) await unlink(temp).catch(() => undefined);
+          return;
+        }
+        temp ??= await this.writeTemp(target, bytes);
+        await rename(temp, target);
       },
       discard: async () => {
         if (done) return;
         done = true;
-        await unlink(temp).catch(() => undefined);
+        if (temp) await unlink(temp).catch(() => undefined);
       },
     };
   }
