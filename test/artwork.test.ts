@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { DiskArtworkStore } from '../src/services/artwork/store.js';
 import { graphql } from './gql/index.js';
+import { FakeTmdb } from './support/fake-tmdb.js';
 import { uploadForm } from './support/multipart.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -81,6 +82,14 @@ const ARTWORK_OF = graphql(`
         backdrop(width: $width)
         posterUrl
       }
+    }
+  }
+`);
+
+const ENRICH = graphql(`
+  mutation ArtworkEnrich($ids: [ID!]) {
+    enrichMedia(ids: $ids, force: true) {
+      __typename
     }
   }
 `);
@@ -577,4 +586,45 @@ describe('artwork-gc', () => {
   });
 
   const storeFromHost = () => server.app.services.artwork.storeFromUrl(`${hostUrl}/original/poster.jpg`);
+});
+
+describe("TMDB's artwork through enrichment", () => {
+  it('is fetched once for the whole server, stored, and served by Klug; a missing one is null', async () => {
+    const image = await picture(500, 750, '#204060').png().toBuffer();
+    const tmdb = await new FakeTmdb({ image })
+      .addMovie({ id: 27205, title: 'Inception', release_date: '2010-07-15', poster_path: '/inception.jpg', backdrop_path: '/inception-wide.jpg' })
+      .addMovie({ id: 949, title: 'Heat', release_date: '1995-12-15' })
+      .start();
+    const own = await startTestServer({
+      env: { KLUG_TMDB_API_KEY: 'test-key', KLUG_TMDB_URL: tmdb.url, KLUG_TMDB_IMAGE_URL: tmdb.imageUrl, KLUG_TMDB_RPS: '200' },
+    });
+    try {
+      const posterOf = async (token: string, tmdbId: string, title: string) => {
+        const created = await own.gql(CREATE, { input: { kind: 'MOVIE', title, externalIds: { tmdb: tmdbId } } }, { token });
+        if (created.createMedia.__typename !== 'MediaSuccess') throw new Error(JSON.stringify(created));
+        const id = created.createMedia.media.id;
+        expect((await own.gql(ENRICH, { ids: [id] }, { token })).enrichMedia.__typename).toBe('EnrichMediaSuccess');
+        await own.app.runs.idle();
+        return (await own.gql(ARTWORK_OF, { id, width: 185 }, { token })).node as { poster: string | null; backdrop: string | null };
+      };
+      const first = await own.newPerson();
+      const inception = await posterOf(first.token, '27205', 'Inception');
+      expect(inception.poster).toMatch(/\/artwork\/[0-9a-f]{64}\?width=185$/);
+      expect(inception.backdrop).toBe(inception.poster); // the fake serves the same bytes for every path: stored once
+      const thumbnail = await fetch(inception.poster!);
+      expect(await sharp(Buffer.from(await thumbnail.arrayBuffer())).metadata()).toMatchObject({ format: 'webp', width: 185 });
+      const original = await fetch(inception.poster!.replace(/\?width=185$/, ''));
+      expect(Buffer.from(await original.arrayBuffer()).equals(image)).toBe(true);
+      const fetched = tmdb.imageRequests;
+      expect(fetched).toBe(2);
+
+      const second = await own.newPerson();
+      expect((await posterOf(second.token, '27205', 'Inception')).poster).toBe(inception.poster);
+      expect(tmdb.imageRequests).toBe(fetched);
+      expect(await posterOf(second.token, '949', 'Heat')).toMatchObject({ poster: null, backdrop: null });
+    } finally {
+      await own.stop();
+      await tmdb.stop();
+    }
+  });
 });
