@@ -68,6 +68,7 @@ const envSchema = z.object({
   KLUG_TMDB_RPS: z.coerce.number().positive().max(1000).default(40),
   KLUG_TMDB_CACHE_DAYS: z.coerce.number().positive().max(3650).default(30),
   KLUG_ARTWORK_UPLOAD_MAX_MB: z.coerce.number().positive().max(100).default(5),
+  KLUG_ARTWORK_DIR: z.string().min(1).optional(),
   KLUG_METRICS: booleanFromEnv.default(false),
   KLUG_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -151,13 +152,22 @@ export interface Config {
     tries: number;
     retryBaseMs: number;
   };
-  artwork: { uploadMaxBytes: number; maxPixels: number };
+  artwork: {
+    /** where images and thumbnails are kept; replicas share one (KLUG_ARTWORK_DIR), else KLUG_DATA_DIR/artwork */
+    dir: string;
+    uploadMaxBytes: number;
+    maxPixels: number;
+    /** an image fetched from the image host, at most, and how long fetching it may take */
+    fetchMaxBytes: number;
+    fetchTimeoutMs: number;
+  };
   /** `KLUG_JOB_<NAME>` settings as given: a cron expression or `off`, checked against the jobs at start */
   jobSchedules: Record<string, string>;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb' | 'artwork'>> & {
   tmdb?: Partial<Config['tmdb']>;
+  artwork?: Partial<Config['artwork']>;
   loginThrottle?: Partial<LoginThrottleSettings>;
   limits?: Partial<Config['limits']>;
   runs?: Partial<Config['runs']>;
@@ -251,10 +261,16 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       tries: 3,
       retryBaseMs: 500,
     },
-    artwork: { uploadMaxBytes: Math.floor(e.KLUG_ARTWORK_UPLOAD_MAX_MB * 1024 * 1024), maxPixels: 50_000_000 },
+    artwork: {
+      dir: e.KLUG_ARTWORK_DIR ? resolve(e.KLUG_ARTWORK_DIR) : dataLayout(dataDir).artwork,
+      uploadMaxBytes: Math.floor(e.KLUG_ARTWORK_UPLOAD_MAX_MB * 1024 * 1024),
+      maxPixels: 50_000_000,
+      fetchMaxBytes: 20 * 1024 * 1024,
+      fetchTimeoutMs: 30_000,
+    },
     jobSchedules: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('KLUG_JOB_') && !!entry[1]?.trim())),
   };
-  const { loginThrottle, limits, runs, tmdb, ...rest } = overrides;
+  const { loginThrottle, limits, runs, tmdb, artwork, ...rest } = overrides;
   return {
     ...base,
     ...rest,
@@ -262,6 +278,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
     limits: { ...base.limits, ...limits },
     runs: { ...base.runs, ...runs },
     tmdb: { ...base.tmdb, ...tmdb },
+    artwork: { ...base.artwork, ...artwork },
   };
 }
 

@@ -203,6 +203,19 @@ describe('loadConfig', () => {
     expect(config.limits.maxAliases).toBe(defaults.limits.maxAliases);
   });
 
+  it('keeps artwork in the data directory unless KLUG_ARTWORK_DIR names a shared one; overrides merge', () => {
+    const defaults = loadConfig({ KLUG_DATA_DIR: dataDir });
+    expect(defaults.artwork).toEqual({
+      dir: join(dataDir, 'artwork'),
+      uploadMaxBytes: 5 * 1024 * 1024,
+      maxPixels: 50_000_000,
+      fetchMaxBytes: 20 * 1024 * 1024,
+      fetchTimeoutMs: 30_000,
+    });
+    const shared = loadConfig({ KLUG_DATA_DIR: dataDir, KLUG_ARTWORK_DIR: join(dataDir, 'shared'), KLUG_ARTWORK_UPLOAD_MAX_MB: '2' }, { artwork: { fetchTimeoutMs: 5 } });
+    expect(shared.artwork).toEqual({ ...defaults.artwork, dir: join(dataDir, 'shared'), uploadMaxBytes: 2 * 1024 * 1024, fetchTimeoutMs: 5 });
+  });
+
   it('takes a secretKey override without generating a key file', () => {
     const config = loadConfig({ KLUG_DATA_DIR: dataDir, DATABASE_URL: POSTGRES_URL }, { secretKey: LONG_KEY });
 

@@ -148,6 +148,7 @@ export const WatchEventConnection = builder.connectionObject(
 export const MediaConnection = builder.connectionObject({ type: MediaType, name: 'MediaConnection' }, { name: 'MediaEdge' });
 export const ShowConnection = builder.connectionObject({ type: ShowType, name: 'ShowConnection' }, { name: 'ShowEdge' });
 
+/** A mutation's success that answers one item. */
 export const MediaSuccess = builder.objectRef<{ mediaId: string }>('MediaSuccess').implement({
   fields: (t) => ({
     media: t.prismaField({

@@ -27,6 +27,7 @@ import { GRAPHIQL_ASSETS_PATH, renderGraphiQL, sendGraphiQLAsset } from './graph
 import { maskUnexpected, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { sendImportErrors } from './import-errors-route.js';
+import { ARTWORK_PATH, sendArtwork } from './artwork-route.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { RunWorker } from '../jobs/run-worker.js';
 import { nodeId } from '../data-dir.js';
@@ -122,7 +123,9 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, transport: TransportContext) => {
     if (req.method === 'POST' && isMultipart(req)) {
       try {
-        (req as IncomingMessage & { body?: unknown }).body = await parseMultipart(req, res, config.uploadMaxBytes);
+        // each mutation holds its files to its own limit (imports, artwork); the transport stops past the larger
+        const maxFileBytes = Math.max(config.uploadMaxBytes, config.artwork.uploadMaxBytes);
+        (req as IncomingMessage & { body?: unknown }).body = await parseMultipart(req, res, maxFileBytes);
         // Yoga now reads the parsed operations, not the upload: its own body-size check must not count the files
         delete req.headers['content-length'];
       } catch (error) {
@@ -151,6 +154,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
           const summary = await sharedSummary(share[1]!, services, db.prisma);
           return summary ? sendJson(res, 200, summary) : sendJson(res, 404, { error: 'this link does not exist or has expired' });
         }
+        const artwork = ARTWORK_PATH.exec(path);
+        if (artwork) return await sendArtwork(req, res, artwork[1]!, services);
         const errors = /^\/imports\/([\w-]+)\/errors\.(csv|json)$/.exec(path);
         if (errors && req.method === 'GET') {
           const params = { batchId: errors[1]!, format: errors[2] as 'csv' | 'json' };

@@ -17,6 +17,7 @@ const ROUTES: [RegExp, string][] = [
   [/^\/share\/[^/]+$/, '/share/:token'],
   [/^\/imports\/[^/]+\/errors\.csv$/, '/imports/:id/errors.csv'],
   [/^\/imports\/[^/]+\/errors\.json$/, '/imports/:id/errors.json'],
+  [/^\/artwork\/[^/]+$/, '/artwork/:hash'],
 ];
 
 export function routePattern(path: string): string {

@@ -11,6 +11,7 @@ import '../schema/stats.js';
 import '../schema/sharing.js';
 import '../schema/imports.js';
 import '../schema/jobs.js';
+import '../schema/artwork.js';
 import '../resolvers/accounts.js';
 import '../resolvers/system.js';
 import '../resolvers/library.js';
@@ -20,5 +21,6 @@ import '../resolvers/backfill.js';
 import '../resolvers/imports.js';
 import '../resolvers/jobs.js';
 import '../resolvers/metadata.js';
+import '../resolvers/artwork.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

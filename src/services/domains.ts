@@ -40,6 +40,10 @@ export function createDomains(db: Database, config: Config, services: Services, 
       jobs: [{ name: 'enrich-missing', schedule: '41 4 * * *', run: () => metadata.enrichMissing() }],
     },
     {
+      name: 'artwork',
+      jobs: [{ name: 'artwork-gc', schedule: '43 4 * * *', run: () => services.artwork.collectGarbage() }],
+    },
+    {
       name: 'maintenance',
       jobs: [{ name: 'purge-expired', schedule: '17 3 * * *', run: () => purgeExpired(prisma, services) }],
     },

@@ -92,3 +92,39 @@ export class UpstreamError extends DomainError {
     super(message);
   }
 }
+
+/** An uploaded file that is not a picture at all (text, an archive, a file too damaged to read). */
+export class NotAnImageError extends DomainError {
+  readonly code = 'NOT_AN_IMAGE';
+}
+
+/** A picture of a kind Klug does not keep (GIF, SVG, TIFF, HEIC…): only JPEG, PNG and WebP. */
+export class UnsupportedImageTypeError extends DomainError {
+  readonly code = 'UNSUPPORTED_IMAGE_TYPE';
+  constructor(
+    /** what the content says it is, e.g. `gif` or `svg` */
+    readonly detectedType: string,
+    path: string[] = [],
+  ) {
+    super(`${detectedType.toUpperCase()} images are not accepted: upload a JPEG, PNG or WebP`, path);
+  }
+}
+
+/** A picture whose dimensions exceed the pixel limit (a decompression bomb, or simply too large). */
+export class TooManyPixelsError extends DomainError {
+  readonly code = 'TOO_MANY_PIXELS';
+  constructor(
+    readonly maxPixels: number,
+    path: string[] = [],
+  ) {
+    super(`The image has more than ${Math.round(maxPixels / 1_000_000)} megapixels`, path);
+  }
+}
+
+/** A picture whose data ends before the image does. */
+export class TruncatedImageError extends DomainError {
+  readonly code = 'TRUNCATED_IMAGE';
+  constructor(path: string[] = []) {
+    super('The image is incomplete: its data ends early', path);
+  }
+}

@@ -2,6 +2,8 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { RunQueue } from '../jobs/run-queue.js';
 import type { Metrics } from '../metrics.js';
+import { ArtworkService } from './artwork/artwork.js';
+import { DiskArtworkStore } from './artwork/store.js';
 import { IMPORT_RUN } from './imports/import-runs.js';
 import { ImportService } from './imports/imports.js';
 import { AccountsService } from './accounts/accounts.js';
@@ -14,7 +16,7 @@ import { WatchEventService } from './library/watch-events.js';
 import { Paginator } from './pagination.js';
 import { SecretBox } from './secret-box.js';
 import type { Logger } from '../logger.js';
-import { Enricher, type ArtworkFetcher } from './metadata/enricher.js';
+import { Enricher } from './metadata/enricher.js';
 import { MetadataService } from './metadata/metadata.js';
 import { TmdbCatalog } from './metadata/tmdb-catalog.js';
 import { TmdbClient } from './metadata/tmdb-client.js';
@@ -38,7 +40,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     },
   });
   const tmdb = new TmdbClient(config.tmdb, log);
-  const artwork: ArtworkFetcher = { storeFromUrl: async () => null };
+  const artwork = new ArtworkService({ prisma, sql, store: new DiskArtworkStore(config.artwork.dir), settings: config.artwork, log });
   const enricher = new Enricher({ sql, catalog: new TmdbCatalog(tmdb, sql, config.tmdb.cacheMs), artwork, imageUrl: config.tmdb.imageUrl, log });
   return {
     accounts: new AccountsService({
@@ -55,6 +57,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     shows: new ShowService(prisma),
     shareLinks: new ShareLinkService(prisma),
     imports,
+    artwork,
     metrics,
     tmdb,
     enricher,
