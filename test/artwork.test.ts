@@ -10,6 +10,7 @@ import { createLogger } from '../src/logger.js';
 import { DiskArtworkStore } from '../src/services/artwork/store.js';
 import { graphql } from './gql/index.js';
 import { FakeTmdb } from './support/fake-tmdb.js';
+import { importAndWait } from './support/imports.js';
 import { uploadForm } from './support/multipart.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -69,6 +70,20 @@ const REMOVE = graphql(`
       ... on Error {
         code
         path
+      }
+    }
+  }
+`);
+
+const POSTERS = graphql(`
+  query PostersOfEverything {
+    mediaItems(first: 10) {
+      edges {
+        node {
+          kind
+          title
+          poster(width: 92)
+        }
       }
     }
   }
@@ -622,6 +637,27 @@ describe("TMDB's artwork through enrichment", () => {
       expect((await posterOf(second.token, '27205', 'Inception')).poster).toBe(inception.poster);
       expect(tmdb.imageRequests).toBe(fetched);
       expect(await posterOf(second.token, '949', 'Heat')).toMatchObject({ poster: null, backdrop: null });
+    } finally {
+      await own.stop();
+      await tmdb.stop();
+    }
+  });
+
+  it("gives a season or an episode without its own poster its show's", async () => {
+    const tmdb = await new FakeTmdb({ image: await picture(300, 450, '#602040').png().toBuffer() })
+      .addShow({ id: 1396, name: 'Breaking Bad', first_air_date: '2008-01-20', poster_path: '/bb.jpg', seasons: { 1: [{ episode_number: 1, name: 'Pilot', air_date: '2008-01-20', runtime: 58 }] } })
+      .start();
+    const own = await startTestServer({
+      env: { KLUG_TMDB_API_KEY: 'test-key', KLUG_TMDB_URL: tmdb.url, KLUG_TMDB_IMAGE_URL: tmdb.imageUrl, KLUG_TMDB_RPS: '200' },
+    });
+    try {
+      const person = await own.newPerson();
+      const csv = 'title,kind,watched_at,series_title,series_tmdb_id,season,episode\nEpisode 1,EPISODE,2024-03-05T20:00:00Z,Breaking Bad,1396,1,1\n';
+      await importAndWait(own, person.token, [{ name: 'bb.csv', content: csv }], { source: 'KLUG_CSV' });
+      const items = (await own.gql(POSTERS, {}, { token: person.token })).mediaItems.edges.map((e) => e.node);
+      const show = items.find((i) => i.kind === 'SHOW')!;
+      expect(show.poster).toMatch(/\/artwork\/[0-9a-f]{64}\?width=92$/);
+      expect(items.find((i) => i.kind === 'EPISODE')).toMatchObject({ title: 'Pilot', poster: show.poster });
     } finally {
       await own.stop();
       await tmdb.stop();

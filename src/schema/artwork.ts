@@ -71,10 +71,11 @@ const widthDescription = `pixels; rounded up to one of ${THUMBNAIL_WIDTHS.join('
 builder.prismaObjectFields('Media', (t) => ({
   poster: t.string({
     nullable: true,
-    description: "the person's own poster if they uploaded one, else TMDB's; served by Klug at /artwork/<hash>",
+    description: "the person's own poster if they uploaded one, else TMDB's; a season or episode without one shows its show's; served by Klug at /artwork/<hash>",
     args: { width: t.arg.int({ description: widthDescription }) },
-    select: { customPosterHash: true, posterHash: true },
-    resolve: (media, args, ctx) => artworkUrl(ctx, media.customPosterHash ?? media.posterHash, args.width),
+    select: { customPosterHash: true, posterHash: true, show: { select: { customPosterHash: true, posterHash: true } } },
+    resolve: (media, args, ctx) =>
+      artworkUrl(ctx, media.customPosterHash ?? media.posterHash ?? media.show?.customPosterHash ?? media.show?.posterHash ?? null, args.width),
   }),
   backdrop: t.string({
     nullable: true,
