@@ -1,26 +1,7 @@
+import { BackfillReportType } from '../schema/backfill.js';
 import { builder } from '../schema/builder.js';
-import { backfillShows, type BackfillReport } from '../services/library/backfill.js';
+import { backfillShows } from '../services/library/backfill.js';
 import { requireViewer } from './viewer.js';
-
-const BackfillChange = builder.objectRef<BackfillReport['changes'][number]>('BackfillChange').implement({
-  fields: (t) => ({
-    episodeId: t.exposeID('episodeId', { description: 'raw id of the episode or season' }),
-    episodeTitle: t.exposeString('episodeTitle'),
-    showTitle: t.exposeString('showTitle'),
-    createsShow: t.exposeBoolean('createsShow'),
-  }),
-});
-
-const BackfillReportType = builder.objectRef<BackfillReport>('BackfillShowsReport').implement({
-  fields: (t) => ({
-    dryRun: t.exposeBoolean('dryRun'),
-    examined: t.exposeInt('examined', { description: 'episodes and seasons without a show' }),
-    linked: t.exposeInt('linked'),
-    showsCreated: t.exposeInt('showsCreated'),
-    unmatched: t.exposeInt('unmatched', { description: 'no series title or ids to go by' }),
-    changes: t.expose('changes', { type: [BackfillChange] }),
-  }),
-});
 
 builder.mutationField('backfillShows', (t) =>
   t.field({

@@ -1,7 +1,7 @@
 import type { StagedFile } from '../services/imports/records.js';
-import { ImportFileError } from '../services/errors.js';
+import { ImportFileError, NotFoundError, UploadTooLargeError, ValidationError } from '../services/errors.js';
 import { builder } from './builder.js';
-import { ErrorInterface } from './errors.js';
+import { ErrorInterface, resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
 
 export const ImportSourceEnum = builder.enumType('ImportSource', { values: ['LETTERBOXD', 'TRAKT', 'KLUG_JSON', 'KLUG_CSV'] as const });
@@ -101,3 +101,21 @@ export const StartImportInput = builder.inputType('StartImportInput', {
     reuseSettingsFrom: t.id({ description: 'copy source, mode and flags from this earlier batch where left out' }),
   }),
 });
+
+const BatchSuccess = (name: string) =>
+  builder.objectRef<{ batchId: string }>(name).implement({
+    fields: (t) => ({
+      batch: t.prismaField({
+        type: 'ImportBatch',
+        resolve: (query, result, _args, ctx) => ctx.prisma.importBatch.findUniqueOrThrow({ ...query, where: { id: result.batchId } }),
+      }),
+    }),
+  });
+
+export const StartImportResult = resultUnion('StartImportResult', BatchSuccess('StartImportSuccess'), [
+  ValidationError,
+  NotFoundError,
+  ImportFileError,
+  UploadTooLargeError,
+]);
+export const CancelImportResult = resultUnion('CancelImportResult', BatchSuccess('CancelImportSuccess'), [NotFoundError, ValidationError]);

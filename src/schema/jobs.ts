@@ -1,7 +1,7 @@
 import type { JobState } from '../jobs/scheduler.js';
-import { AlreadyRunningError } from '../services/errors.js';
+import { AlreadyRunningError, NotFoundError } from '../services/errors.js';
 import { builder } from './builder.js';
-import { ErrorInterface } from './errors.js';
+import { ErrorInterface, resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
 
 export const RunStatusEnum = builder.enumType('RunStatus', {
@@ -48,3 +48,14 @@ builder.objectType(AlreadyRunningError, {
   interfaces: [ErrorInterface],
   isTypeOf: (v) => v instanceof AlreadyRunningError,
 });
+
+const RunJobSuccess = builder.objectRef<{ runId: string }>('RunJobSuccess').implement({
+  fields: (t) => ({
+    run: t.prismaField({
+      type: JobRunType,
+      resolve: (query, result, _args, ctx) => ctx.prisma.run.findUniqueOrThrow({ ...query, where: { id: result.runId } }),
+    }),
+  }),
+});
+
+export const RunJobResult = resultUnion('RunJobResult', RunJobSuccess, [NotFoundError, AlreadyRunningError]);

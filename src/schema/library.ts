@@ -148,6 +148,16 @@ export const WatchEventConnection = builder.connectionObject(
 export const MediaConnection = builder.connectionObject({ type: MediaType, name: 'MediaConnection' }, { name: 'MediaEdge' });
 export const ShowConnection = builder.connectionObject({ type: ShowType, name: 'ShowConnection' }, { name: 'ShowEdge' });
 
+const RecordWatchSuccess = builder.objectRef<{ watchEventId: string }>('RecordWatchSuccess').implement({
+  fields: (t) => ({
+    watchEvent: t.prismaField({
+      type: 'WatchEvent',
+      resolve: (query, result, _args, ctx) =>
+        ctx.prisma.watchEvent.findUniqueOrThrow({ ...query, where: { id: result.watchEventId } }),
+    }),
+  }),
+});
+
 /** A mutation's success that answers one item. */
 export const MediaSuccess = builder.objectRef<{ mediaId: string }>('MediaSuccess').implement({
   fields: (t) => ({
@@ -158,4 +168,6 @@ export const MediaSuccess = builder.objectRef<{ mediaId: string }>('MediaSuccess
   }),
 });
 
+export const RecordWatchResult = resultUnion('RecordWatchResult', RecordWatchSuccess, [ValidationError, NotFoundError, ConflictError]);
+export const RateMediaResult = resultUnion('RateMediaResult', MediaSuccess, [ValidationError, NotFoundError]);
 export const MediaResult = resultUnion('MediaResult', MediaSuccess, [ValidationError, NotFoundError, ConflictError, UpstreamError]);

@@ -1,5 +1,7 @@
 import type { ShareLink } from '../generated/prisma/client.js';
+import { NotFoundError, ValidationError } from '../services/errors.js';
 import { builder } from './builder.js';
+import { resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
 
 export const ShareLinkType = builder.prismaNode('ShareLink', {
@@ -16,7 +18,7 @@ export const ShareLinkType = builder.prismaNode('ShareLink', {
   }),
 });
 
-export const CreateShareLinkSuccess = builder
+const CreateShareLinkSuccess = builder
   .objectRef<{ link: ShareLink; token: string; url: string }>('CreateShareLinkSuccess')
   .implement({
     fields: (t) => ({
@@ -29,5 +31,23 @@ export const CreateShareLinkSuccess = builder
     }),
   });
 
-/** The read-only view a share link opens: that person's watch history and stats, nothing else. */
-export const SharedHistoryType = builder.objectRef<{ userId: string; displayName: string | null }>('SharedHistory');
+export const CreateShareLinkResult = resultUnion('CreateShareLinkResult', CreateShareLinkSuccess, [ValidationError]);
+
+const RevokeShareLinkSuccess = builder.objectRef<{ id: string }>('RevokeShareLinkSuccess').implement({
+  fields: (t) => ({
+    shareLink: t.prismaField({
+      type: 'ShareLink',
+      resolve: (query, result, _args, ctx) => ctx.prisma.shareLink.findUniqueOrThrow({ ...query, where: { id: result.id } }),
+    }),
+  }),
+});
+
+export const RevokeShareLinkResult = resultUnion('RevokeShareLinkResult', RevokeShareLinkSuccess, [NotFoundError]);
+
+/**
+ * The read-only view a share link opens: that person's watch history and stats, nothing else
+ * (resolvers/sharing.ts adds those two fields, the same as the viewer's own).
+ */
+export const SharedHistoryType = builder
+  .objectRef<{ userId: string; displayName: string | null }>('SharedHistory')
+  .implement({ fields: (t) => ({ displayName: t.exposeString('displayName', { nullable: true }) }) });
