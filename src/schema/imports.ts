@@ -3,6 +3,7 @@ import { ImportFileError, NotFoundError, UploadTooLargeError, ValidationError } 
 import { builder } from './builder.js';
 import { ErrorInterface, resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 
 export const ImportSourceEnum = builder.enumType('ImportSource', { values: ['LETTERBOXD', 'TRAKT', 'KLUG_JSON', 'KLUG_CSV'] as const });
 export const ImportModeEnum = builder.enumType('ImportMode', {
@@ -103,14 +104,7 @@ export const StartImportInput = builder.inputType('StartImportInput', {
 });
 
 const BatchSuccess = (name: string) =>
-  builder.objectRef<{ batchId: string }>(name).implement({
-    fields: (t) => ({
-      batch: t.prismaField({
-        type: 'ImportBatch',
-        resolve: (query, result, _args, ctx) => ctx.prisma.importBatch.findUniqueOrThrow({ ...query, where: { id: result.batchId } }),
-      }),
-    }),
-  });
+  successPayload(name, { field: 'batch', model: 'ImportBatch', id: (result: { batchId: string }) => result.batchId });
 
 export const StartImportResult = resultUnion('StartImportResult', BatchSuccess('StartImportSuccess'), [
   ValidationError,

@@ -3,6 +3,7 @@ import { AlreadyRunningError, NotFoundError } from '../services/errors.js';
 import { builder } from './builder.js';
 import { ErrorInterface, resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 
 export const RunStatusEnum = builder.enumType('RunStatus', {
   values: ['QUEUED', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const,
@@ -49,13 +50,7 @@ builder.objectType(AlreadyRunningError, {
   isTypeOf: (v) => v instanceof AlreadyRunningError,
 });
 
-const RunJobSuccess = builder.objectRef<{ runId: string }>('RunJobSuccess').implement({
-  fields: (t) => ({
-    run: t.prismaField({
-      type: JobRunType,
-      resolve: (query, result, _args, ctx) => ctx.prisma.run.findUniqueOrThrow({ ...query, where: { id: result.runId } }),
-    }),
-  }),
-});
+// 'Run' is the model behind JobRunType
+const RunJobSuccess = successPayload('RunJobSuccess', { field: 'run', model: 'Run', id: (result: { runId: string }) => result.runId });
 
 export const RunJobResult = resultUnion('RunJobResult', RunJobSuccess, [NotFoundError, AlreadyRunningError]);

@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../services/errors.js';
 import { builder } from './builder.js';
 import { resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 
 export const ShareLinkType = builder.prismaNode('ShareLink', {
   nullable: true,
@@ -18,28 +19,22 @@ export const ShareLinkType = builder.prismaNode('ShareLink', {
   }),
 });
 
-const CreateShareLinkSuccess = builder
-  .objectRef<{ link: ShareLink; token: string; url: string }>('CreateShareLinkSuccess')
-  .implement({
-    fields: (t) => ({
-      token: t.exposeString('token', { description: 'shown once; query `sharedHistory(token:)` with it' }),
-      url: t.exposeString('url', { description: 'a read-only JSON summary anyone with the link can open' }),
-      shareLink: t.prismaField({
-        type: 'ShareLink',
-        resolve: (query, result, _args, ctx) => ctx.prisma.shareLink.findUniqueOrThrow({ ...query, where: { id: result.link.id } }),
-      }),
-    }),
-  });
+const CreateShareLinkSuccess = successPayload('CreateShareLinkSuccess', {
+  field: 'shareLink',
+  model: 'ShareLink',
+  id: (result: { link: ShareLink; token: string; url: string }) => result.link.id,
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'shown once; query `sharedHistory(token:)` with it' }),
+    url: t.exposeString('url', { description: 'a read-only JSON summary anyone with the link can open' }),
+  }),
+});
 
 export const CreateShareLinkResult = resultUnion('CreateShareLinkResult', CreateShareLinkSuccess, [ValidationError]);
 
-const RevokeShareLinkSuccess = builder.objectRef<{ id: string }>('RevokeShareLinkSuccess').implement({
-  fields: (t) => ({
-    shareLink: t.prismaField({
-      type: 'ShareLink',
-      resolve: (query, result, _args, ctx) => ctx.prisma.shareLink.findUniqueOrThrow({ ...query, where: { id: result.id } }),
-    }),
-  }),
+const RevokeShareLinkSuccess = successPayload('RevokeShareLinkSuccess', {
+  field: 'shareLink',
+  model: 'ShareLink',
+  id: (result: { id: string }) => result.id,
 });
 
 export const RevokeShareLinkResult = resultUnion('RevokeShareLinkResult', RevokeShareLinkSuccess, [NotFoundError]);
