@@ -4,8 +4,6 @@ import type { Context } from '../schema/context.js';
 import { toConnection } from '../schema/connections.js';
 import { decodeId, MEDIA_TYPENAMES } from '../schema/ids.js';
 import type { WatchEventOrder } from '../services/library/watch-events.js';
-import type { StatsBucket } from '../services/library/stats.js';
-import { watchStats } from '../services/library/stats.js';
 import type { PageArgs } from '../services/pagination.js';
 import type { WatchEventFilter } from '../services/library/types.js';
 
@@ -20,8 +18,4 @@ export async function watchEventsOf(
   const mediaId = args.filter?.mediaId == null ? null : decodeId(String(args.filter.mediaId), MEDIA_TYPENAMES, 'filter.mediaId');
   const page = await ctx.services.watchEvents.list(ownerId, { ...args.filter, mediaId }, args.orderBy ?? 'WATCHED_AT_DESC', args, query);
   return toConnection(page);
-}
-
-export function watchStatsOf(ownerId: string, args: { from?: Date | null; to?: Date | null; bucket?: StatsBucket | null }, ctx: Context) {
-  return watchStats(ctx.prisma, ownerId, args);
 }

@@ -36,12 +36,7 @@ builder.queryField('importBatches', (t) =>
     cursor: 'id',
     description: 'newest first',
     args: { status: t.arg({ type: [ImportStatusEnum] }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.importBatch.findMany({
-        ...query,
-        where: { userId: requireViewer(ctx).user.id, ...(args.status?.length ? { status: { in: args.status } } : {}) },
-        orderBy: { id: 'desc' },
-      }),
+    resolve: (query, _root, args, ctx) => ctx.services.imports.list(requireViewer(ctx).user.id, { status: args.status }, query),
   }),
 );
 

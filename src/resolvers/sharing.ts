@@ -4,7 +4,7 @@ import { WatchEventConnection } from '../schema/library.js';
 import { WatchEventFilter, WatchEventOrderEnum } from '../schema/library-inputs.js';
 import { CreateShareLinkResult, RevokeShareLinkResult, SharedHistoryType } from '../schema/sharing.js';
 import { StatsBucketEnum, WatchStatsType } from '../schema/stats.js';
-import { watchEventsOf, watchStatsOf } from './history-fields.js';
+import { watchEventsOf } from './history-fields.js';
 import { requireViewer } from './viewer.js';
 
 // what a share link shows: the same history and stats fields as the viewer's own
@@ -16,7 +16,7 @@ builder.objectFields(SharedHistoryType, (t) => ({
       to: t.arg({ type: 'DateTime' }),
       bucket: t.arg({ type: StatsBucketEnum }),
     },
-    resolve: (shared, args, ctx) => watchStatsOf(shared.userId, args, ctx),
+    resolve: (shared, args, ctx) => ctx.services.stats.watchStats(shared.userId, args),
   }),
   watchEvents: t.field({
     type: WatchEventConnection,

@@ -1,6 +1,5 @@
 import { builder } from '../schema/builder.js';
 import { StatsBucketEnum, WatchStatsType } from '../schema/stats.js';
-import { watchStatsOf } from './history-fields.js';
 import { requireViewer } from './viewer.js';
 
 builder.queryField('watchStats', (t) =>
@@ -12,6 +11,6 @@ builder.queryField('watchStats', (t) =>
       to: t.arg({ type: 'DateTime' }),
       bucket: t.arg({ type: StatsBucketEnum }),
     },
-    resolve: (_root, args, ctx) => watchStatsOf(requireViewer(ctx).user.id, args, ctx),
+    resolve: (_root, args, ctx) => ctx.services.stats.watchStats(requireViewer(ctx).user.id, args),
   }),
 );

@@ -151,7 +151,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         }
         const share = /^\/share\/([\w-]+)$/.exec(path);
         if (share && req.method === 'GET') {
-          const summary = await sharedSummary(share[1]!, services, db.prisma);
+          const summary = await sharedSummary(share[1]!, services);
           return summary ? sendJson(res, 200, summary) : sendJson(res, 404, { error: 'this link does not exist or has expired' });
         }
         const artwork = ARTWORK_PATH.exec(path);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImportBatch, ImportMode, ImportSource, PrismaClient } from '../../generated/prisma/client.js';
+import type { ImportBatch, ImportMode, ImportSource, ImportStatus, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { dataLayout } from '../../data-dir.js';
 import { uuid7 } from '../../db/uuid7.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -37,6 +37,9 @@ export interface ImportRuns {
 }
 
 const ACTIVE = ['QUEUED', 'PROCESSING', 'ENRICHING'] as const;
+
+/** The page and selection a caller (GraphQL's connection) adds to a list; the service owns where and order. */
+type BatchQuery = Pick<Prisma.ImportBatchFindManyArgs, 'select' | 'include' | 'take' | 'skip' | 'cursor'>;
 
 export class ImportService {
   constructor(private readonly deps: ImportsDeps) {}
@@ -106,6 +109,15 @@ export class ImportService {
     }
     await this.deps.runs.cancel(id);
     return this.require(userId, id);
+  }
+
+  /** The person's batches, newest first, of the given statuses when there are any. */
+  list(userId: string, filter: { status?: ImportStatus[] | null }, query: BatchQuery = {}): Promise<ImportBatch[]> {
+    return this.deps.prisma.importBatch.findMany({
+      ...query,
+      where: { userId, ...(filter.status?.length ? { status: { in: filter.status } } : {}) },
+      orderBy: { id: 'desc' },
+    }) as Promise<ImportBatch[]>;
   }
 
   async require(userId: string, id: string): Promise<ImportBatch> {
