@@ -398,6 +398,13 @@ describe('row errors', () => {
     expect(list).toEqual(batch.errors.edges.map((e) => e.node));
   });
 
+  it('finds the viewer as GraphQL does: the session cookie serves too, a stale one does not', async () => {
+    const byCookie = await fetch(batch.errorsJsonUrl, { headers: { cookie: `klug_session=${owner.token}` } });
+    expect(byCookie.status).toBe(200);
+    expect(await byCookie.json()).toEqual(batch.errors.edges.map((e) => e.node));
+    expect((await fetch(batch.errorsJsonUrl, { headers: { cookie: 'klug_session=klug_s_stale' } })).status).toBe(401);
+  });
+
   it('answers 401 without a token and 404 for another person', async () => {
     for (const url of [batch.errorsCsvUrl, batch.errorsJsonUrl]) {
       expect((await fetch(url)).status).toBe(401);

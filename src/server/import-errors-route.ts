@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'csv-stringify/sync';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Services } from '../services/index.js';
-import { bearerToken, SESSION_COOKIE } from './context.js';
+import { requestCredentials, resolveViewer, type ViewerDeps } from './context.js';
 import { sendJson } from './http.js';
 
 const PAGE = 1000;
@@ -14,12 +13,13 @@ export async function sendImportErrors(
   req: IncomingMessage,
   res: ServerResponse,
   params: { batchId: string; format: 'csv' | 'json' },
-  deps: { services: Services; prisma: PrismaClient },
+  deps: ViewerDeps & { prisma: PrismaClient },
 ): Promise<void> {
-  const cookie = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`).exec(req.headers.cookie ?? '')?.[1];
-  const token = bearerToken({ connectionParams: { authorization: req.headers.authorization } }) ?? cookie ?? null;
-  const viewer = token ? await deps.services.accounts.authenticate(token) : null;
-  if (!viewer) return sendJson(res, 401, { error: 'log in first: send Authorization: Bearer <token>' });
+  const { viewer, credentialsRejected } = await resolveViewer(deps, requestCredentials(req));
+  if (!viewer) {
+    const error = credentialsRejected ? 'the token is invalid, expired or revoked; log in again' : 'log in first: send Authorization: Bearer <token>';
+    return sendJson(res, 401, { error });
+  }
   const batch = UUID.test(params.batchId)
     ? await deps.prisma.importBatch.findFirst({ where: { id: params.batchId, userId: viewer.user.id }, select: { id: true } })
     : null;
