@@ -159,7 +159,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         const errors = /^\/imports\/([\w-]+)\/errors\.(csv|json)$/.exec(path);
         if (errors && req.method === 'GET') {
           const params = { batchId: errors[1]!, format: errors[2] as 'csv' | 'json' };
-          return await sendImportErrors(req, res, params, { services, owner, prisma: db.prisma });
+          return await sendImportErrors(req, res, params, { services, owner });
         }
         if (config.graphiql && req.method === 'GET' && path.startsWith(GRAPHIQL_ASSETS_PATH)) {
           return await sendGraphiQLAsset(res, path);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImportBatch, ImportMode, ImportSource, ImportStatus, Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type { ImportBatch, ImportError, ImportMode, ImportSource, ImportStatus, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { dataLayout } from '../../data-dir.js';
 import { uuid7 } from '../../db/uuid7.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -124,6 +124,27 @@ export class ImportService {
     const batch = await this.deps.prisma.importBatch.findFirst({ where: { id, userId } });
     if (!batch) throw new NotFoundError('No import with this id', ['id']);
     return batch;
+  }
+
+  /**
+   * The batch's stored errors, page by page in row order, for downloads of any size. The batch must be the
+   * person's: NotFoundError otherwise, before the first page.
+   */
+  async errorPages(userId: string, id: string, size = 1000): Promise<AsyncGenerator<ImportError[]>> {
+    const batch = await this.require(userId, id);
+    const { prisma } = this.deps;
+    return (async function* () {
+      for (let cursor: string | undefined; ; ) {
+        const page = await prisma.importError.findMany({
+          where: { batchId: batch.id, ...(cursor ? { id: { gt: cursor } } : {}) },
+          orderBy: { id: 'asc' },
+          take: size,
+        });
+        yield page;
+        if (page.length < size) return;
+        cursor = page.at(-1)!.id;
+      }
+    })();
   }
 
   /** The newest event instant of the person's last completed (real) import of this source. */
