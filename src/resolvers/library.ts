@@ -18,11 +18,9 @@ import {
   RecordWatchInput,
   toMediaInput,
   UpdateMediaInput,
-  WatchEventFilter,
-  WatchEventOrderEnum,
 } from '../schema/library-inputs.js';
 import type { MediaInput as ServiceMediaInput } from '../services/library/types.js';
-import { watchEventsOf } from './history-fields.js';
+import { watchEventsArgs, watchEventsOf } from './history-fields.js';
 import { requireViewer } from './viewer.js';
 
 const decodeMediaId = (id: string | number | null | undefined, field: string) =>
@@ -31,11 +29,7 @@ const decodeMediaId = (id: string | number | null | undefined, field: string) =>
 builder.queryFields((t) => ({
   watchEvents: t.field({
     type: WatchEventConnection,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: WatchEventFilter }),
-      orderBy: t.arg({ type: WatchEventOrderEnum, defaultValue: 'WATCHED_AT_DESC' }),
-    },
+    args: watchEventsArgs(t.arg),
     resolve: (_root, args, ctx, info) => watchEventsOf(requireViewer(ctx).user.id, args, ctx, info),
   }),
   mediaItems: t.field({

@@ -1,30 +1,21 @@
 import { builder } from '../schema/builder.js';
 import { decodeId } from '../schema/ids.js';
 import { WatchEventConnection } from '../schema/library.js';
-import { WatchEventFilter, WatchEventOrderEnum } from '../schema/library-inputs.js';
 import { CreateShareLinkResult, RevokeShareLinkResult, SharedHistoryType } from '../schema/sharing.js';
-import { StatsBucketEnum, WatchStatsType } from '../schema/stats.js';
-import { watchEventsOf } from './history-fields.js';
+import { WatchStatsType } from '../schema/stats.js';
+import { watchEventsArgs, watchEventsOf, watchStatsArgs } from './history-fields.js';
 import { requireViewer } from './viewer.js';
 
 // what a share link shows: the same history and stats fields as the viewer's own
 builder.objectFields(SharedHistoryType, (t) => ({
   watchStats: t.field({
     type: WatchStatsType,
-    args: {
-      from: t.arg({ type: 'DateTime' }),
-      to: t.arg({ type: 'DateTime' }),
-      bucket: t.arg({ type: StatsBucketEnum }),
-    },
+    args: watchStatsArgs(t.arg),
     resolve: (shared, args, ctx) => ctx.services.stats.watchStats(shared.userId, args),
   }),
   watchEvents: t.field({
     type: WatchEventConnection,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: WatchEventFilter }),
-      orderBy: t.arg({ type: WatchEventOrderEnum, defaultValue: 'WATCHED_AT_DESC' }),
-    },
+    args: watchEventsArgs(t.arg),
     resolve: (shared, args, ctx, info) => watchEventsOf(shared.userId, args, ctx, info),
   }),
 }));
