@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.js';
 import { startTestServer, type TestServer } from './support/server.js';
@@ -89,6 +90,9 @@ describe('KLUG_AUTH_MODE', () => {
     expect(who.me).toEqual({ email: 'owner@klug.local', isOwner: true });
     const made = await server.gql(MAKE_TOKEN);
     expect(made.createApiToken.__typename).toBe('CreateApiTokenSuccess');
+    // the errors download finds its viewer the same way: the owner, whose batches this one is not among
+    const download = await fetch(`${new URL(server.url).origin}/imports/${randomUUID()}/errors.csv`);
+    expect(download.status).toBe(404);
   });
 
   it('KLUG_ALLOW_SIGNUP=false accepts the first account only', async () => {

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotFoundError } from '../src/services/errors.js';
 import type { ImpFilesErrorsPageQuery } from './gql/graphql.js';
 import { graphql } from './gql/index.js';
 import { BATCH, importAndWait, START_IMPORT, startImport, zipOf, type UploadFile } from './support/imports.js';
@@ -396,6 +398,22 @@ describe('row errors', () => {
     expect(json.status).toBe(200);
     const list = (await json.json()) as { file: string; row: number; field: string | null; code: string; message: string; raw: string | null }[];
     expect(list).toEqual(batch.errors.edges.map((e) => e.node));
+  });
+
+  it('hands the download its errors page by page in row order, and only to the batch\'s owner', async () => {
+    const batchId = /\/imports\/([0-9a-f-]{36})\//.exec(batch.errorsCsvUrl)![1]!;
+    const { id: ownerId } = await server.app.db.prisma.user.findUniqueOrThrow({ where: { email: owner.email } });
+    const pages: number[][] = [];
+    for await (const page of await server.app.services.imports.errorPages(ownerId, batchId, 2)) pages.push(page.map((e) => e.row));
+    expect(pages).toEqual([[3, 4], [5, 6], [7]]);
+    await expect(server.app.services.imports.errorPages(randomUUID(), batchId)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('finds the viewer as GraphQL does: the session cookie serves too, a stale one does not', async () => {
+    const byCookie = await fetch(batch.errorsJsonUrl, { headers: { cookie: `klug_session=${owner.token}` } });
+    expect(byCookie.status).toBe(200);
+    expect(await byCookie.json()).toEqual(batch.errors.edges.map((e) => e.node));
+    expect((await fetch(batch.errorsJsonUrl, { headers: { cookie: 'klug_session=klug_s_stale' } })).status).toBe(401);
   });
 
   it('answers 401 without a token and 404 for another person', async () => {

@@ -1,30 +1,10 @@
 import type { ImportBatch } from '../generated/prisma/client.js';
 import { builder } from '../schema/builder.js';
-import { resultUnion } from '../schema/errors.js';
 import { decodeId } from '../schema/ids.js';
-import { ImportBatchType, ImportStatusEnum, StartImportInput } from '../schema/imports.js';
-import { ImportFileError, NotFoundError, UploadTooLargeError, ValidationError } from '../services/errors.js';
+import { CancelImportResult, ImportBatchType, ImportStatusEnum, StartImportInput, StartImportResult } from '../schema/imports.js';
 import { requireViewer } from './viewer.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-
-const BatchSuccess = (name: string) =>
-  builder.objectRef<{ batchId: string }>(name).implement({
-    fields: (t) => ({
-      batch: t.prismaField({
-        type: 'ImportBatch',
-        resolve: (query, result, _args, ctx) => ctx.prisma.importBatch.findUniqueOrThrow({ ...query, where: { id: result.batchId } }),
-      }),
-    }),
-  });
-
-const StartImportResult = resultUnion('StartImportResult', BatchSuccess('StartImportSuccess'), [
-  ValidationError,
-  NotFoundError,
-  ImportFileError,
-  UploadTooLargeError,
-]);
-const CancelImportResult = resultUnion('CancelImportResult', BatchSuccess('CancelImportSuccess'), [NotFoundError, ValidationError]);
 
 builder.mutationFields((t) => ({
   startImport: t.field({
@@ -56,12 +36,7 @@ builder.queryField('importBatches', (t) =>
     cursor: 'id',
     description: 'newest first',
     args: { status: t.arg({ type: [ImportStatusEnum] }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.importBatch.findMany({
-        ...query,
-        where: { userId: requireViewer(ctx).user.id, ...(args.status?.length ? { status: { in: args.status } } : {}) },
-        orderBy: { id: 'desc' },
-      }),
+    resolve: (query, _root, args, ctx) => ctx.services.imports.list(requireViewer(ctx).user.id, { status: args.status }, query),
   }),
 );
 

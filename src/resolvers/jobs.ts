@@ -1,9 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../schema/builder.js';
 import type { Context } from '../schema/context.js';
-import { resultUnion } from '../schema/errors.js';
-import { JobRunType, JobType } from '../schema/jobs.js';
-import { AlreadyRunningError, NotFoundError } from '../services/errors.js';
+import { JobType, RunJobResult } from '../schema/jobs.js';
 import { jobKind } from '../jobs/scheduler.js';
 import { requireViewer } from './viewer.js';
 
@@ -12,17 +10,6 @@ function requireOwner(ctx: Context) {
   if (!viewer.user.isOwner) throw new GraphQLError("Only the server's owner manages jobs", { extensions: { code: 'FORBIDDEN' } });
   return viewer;
 }
-
-const RunJobSuccess = builder.objectRef<{ runId: string }>('RunJobSuccess').implement({
-  fields: (t) => ({
-    run: t.prismaField({
-      type: JobRunType,
-      resolve: (query, result, _args, ctx) => ctx.prisma.run.findUniqueOrThrow({ ...query, where: { id: result.runId } }),
-    }),
-  }),
-});
-
-const RunJobResult = resultUnion('RunJobResult', RunJobSuccess, [NotFoundError, AlreadyRunningError]);
 
 builder.queryFields((t) => ({
   jobs: t.field({

@@ -1,22 +1,26 @@
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import { builder } from '../schema/builder.js';
 import { toConnection } from '../schema/connections.js';
-import { DeleteResult, resultUnion } from '../schema/errors.js';
+import { DeleteResult } from '../schema/errors.js';
 import { decodeId, MEDIA_TYPENAMES } from '../schema/ids.js';
-import { MediaConnection, MediaResult, MediaSuccess, ShowConnection, WatchEventConnection } from '../schema/library.js';
+import {
+  MediaConnection,
+  MediaResult,
+  RateMediaResult,
+  RecordWatchResult,
+  ShowConnection,
+  WatchEventConnection,
+} from '../schema/library.js';
 import {
   MediaFilter,
   MediaInput,
   MediaOrderEnum,
   RecordWatchInput,
+  toMediaInput,
   UpdateMediaInput,
-  WatchEventFilter,
-  WatchEventOrderEnum,
 } from '../schema/library-inputs.js';
-import { ConflictError, NotFoundError, ValidationError } from '../services/errors.js';
 import type { MediaInput as ServiceMediaInput } from '../services/library/types.js';
-import { watchEventsOf } from './history-fields.js';
-import { toMediaInput } from './library-input.js';
+import { watchEventsArgs, watchEventsOf } from './history-fields.js';
 import { requireViewer } from './viewer.js';
 
 const decodeMediaId = (id: string | number | null | undefined, field: string) =>
@@ -25,11 +29,7 @@ const decodeMediaId = (id: string | number | null | undefined, field: string) =>
 builder.queryFields((t) => ({
   watchEvents: t.field({
     type: WatchEventConnection,
-    args: {
-      ...t.arg.connectionArgs(),
-      filter: t.arg({ type: WatchEventFilter }),
-      orderBy: t.arg({ type: WatchEventOrderEnum, defaultValue: 'WATCHED_AT_DESC' }),
-    },
+    args: watchEventsArgs(t.arg),
     resolve: (_root, args, ctx, info) => watchEventsOf(requireViewer(ctx).user.id, args, ctx, info),
   }),
   mediaItems: t.field({
@@ -57,19 +57,6 @@ builder.queryFields((t) => ({
     },
   }),
 }));
-
-const RecordWatchSuccess = builder.objectRef<{ watchEventId: string }>('RecordWatchSuccess').implement({
-  fields: (t) => ({
-    watchEvent: t.prismaField({
-      type: 'WatchEvent',
-      resolve: (query, result, _args, ctx) =>
-        ctx.prisma.watchEvent.findUniqueOrThrow({ ...query, where: { id: result.watchEventId } }),
-    }),
-  }),
-});
-
-const RecordWatchResult = resultUnion('RecordWatchResult', RecordWatchSuccess, [ValidationError, NotFoundError, ConflictError]);
-const RateMediaResult = resultUnion('RateMediaResult', MediaSuccess, [ValidationError, NotFoundError]);
 
 builder.mutationFields((t) => ({
   recordWatch: t.field({

@@ -1,37 +1,24 @@
 import { builder } from '../schema/builder.js';
-import { NotFoundError, ValidationError } from '../services/errors.js';
-import { resultUnion } from '../schema/errors.js';
 import { decodeId } from '../schema/ids.js';
 import { WatchEventConnection } from '../schema/library.js';
-import { WatchEventFilter, WatchEventOrderEnum } from '../schema/library-inputs.js';
-import { CreateShareLinkSuccess, SharedHistoryType } from '../schema/sharing.js';
-import { StatsBucketEnum, WatchStatsType } from '../schema/stats.js';
-import { watchEventsOf, watchStatsOf } from './history-fields.js';
+import { CreateShareLinkResult, RevokeShareLinkResult, SharedHistoryType } from '../schema/sharing.js';
+import { WatchStatsType } from '../schema/stats.js';
+import { watchEventsArgs, watchEventsOf, watchStatsArgs } from './history-fields.js';
 import { requireViewer } from './viewer.js';
 
-SharedHistoryType.implement({
-  fields: (t) => ({
-    displayName: t.exposeString('displayName', { nullable: true }),
-    watchStats: t.field({
-      type: WatchStatsType,
-      args: {
-        from: t.arg({ type: 'DateTime' }),
-        to: t.arg({ type: 'DateTime' }),
-        bucket: t.arg({ type: StatsBucketEnum }),
-      },
-      resolve: (shared, args, ctx) => watchStatsOf(shared.userId, args, ctx),
-    }),
-    watchEvents: t.field({
-      type: WatchEventConnection,
-      args: {
-        ...t.arg.connectionArgs(),
-        filter: t.arg({ type: WatchEventFilter }),
-        orderBy: t.arg({ type: WatchEventOrderEnum, defaultValue: 'WATCHED_AT_DESC' }),
-      },
-      resolve: (shared, args, ctx, info) => watchEventsOf(shared.userId, args, ctx, info),
-    }),
+// what a share link shows: the same history and stats fields as the viewer's own
+builder.objectFields(SharedHistoryType, (t) => ({
+  watchStats: t.field({
+    type: WatchStatsType,
+    args: watchStatsArgs(t.arg),
+    resolve: (shared, args, ctx) => ctx.services.stats.watchStats(shared.userId, args),
   }),
-});
+  watchEvents: t.field({
+    type: WatchEventConnection,
+    args: watchEventsArgs(t.arg),
+    resolve: (shared, args, ctx, info) => watchEventsOf(shared.userId, args, ctx, info),
+  }),
+}));
 
 builder.queryField('sharedHistory', (t) =>
   t.field({
@@ -51,18 +38,6 @@ builder.prismaObjectField('User', 'shareLinks', (t) =>
     query: () => ({ where: { revokedAt: null, expiresAt: { gt: new Date() } }, orderBy: { id: 'desc' } }),
   }),
 );
-
-const CreateShareLinkResult = resultUnion('CreateShareLinkResult', CreateShareLinkSuccess, [ValidationError]);
-
-const RevokeShareLinkSuccess = builder.objectRef<{ id: string }>('RevokeShareLinkSuccess').implement({
-  fields: (t) => ({
-    shareLink: t.prismaField({
-      type: 'ShareLink',
-      resolve: (query, result, _args, ctx) => ctx.prisma.shareLink.findUniqueOrThrow({ ...query, where: { id: result.id } }),
-    }),
-  }),
-});
-const RevokeShareLinkResult = resultUnion('RevokeShareLinkResult', RevokeShareLinkSuccess, [NotFoundError]);
 
 builder.mutationFields((t) => ({
   createShareLink: t.field({

@@ -2,6 +2,7 @@ import { ApiTokenScope } from './enums.js';
 import { builder } from './builder.js';
 import { resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 import {
   ConflictError,
   InvalidCredentialsError,
@@ -62,29 +63,21 @@ export const AuthResult = resultUnion('AuthResult', AuthSuccess, [
   TooManyAttemptsError,
 ]);
 
-const CreateApiTokenSuccess = builder
-  .objectRef<{ token: string; apiToken: { id: string } }>('CreateApiTokenSuccess')
-  .implement({
-    fields: (t) => ({
-      token: t.exposeString('token', { description: 'the secret itself: shown this once, stored only hashed' }),
-      apiToken: t.prismaField({
-        type: 'ApiToken',
-        resolve: (query, result, _args, ctx) =>
-          ctx.prisma.apiToken.findUniqueOrThrow({ ...query, where: { id: result.apiToken.id } }),
-      }),
-    }),
-  });
+const CreateApiTokenSuccess = successPayload('CreateApiTokenSuccess', {
+  field: 'apiToken',
+  model: 'ApiToken',
+  id: (result: { token: string; apiToken: { id: string } }) => result.apiToken.id,
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'the secret itself: shown this once, stored only hashed' }),
+  }),
+});
 
 export const CreateApiTokenResult = resultUnion('CreateApiTokenResult', CreateApiTokenSuccess, [ValidationError]);
 
-const RevokeApiTokenSuccess = builder.objectRef<{ apiTokenId: string }>('RevokeApiTokenSuccess').implement({
-  fields: (t) => ({
-    apiToken: t.prismaField({
-      type: 'ApiToken',
-      resolve: (query, result, _args, ctx) =>
-        ctx.prisma.apiToken.findUniqueOrThrow({ ...query, where: { id: result.apiTokenId } }),
-    }),
-  }),
+const RevokeApiTokenSuccess = successPayload('RevokeApiTokenSuccess', {
+  field: 'apiToken',
+  model: 'ApiToken',
+  id: (result: { apiTokenId: string }) => result.apiTokenId,
 });
 
 export const RevokeApiTokenResult = resultUnion('RevokeApiTokenResult', RevokeApiTokenSuccess, [NotFoundError]);

@@ -1,4 +1,3 @@
-import { THUMBNAIL_WIDTHS } from '../services/artwork/images.js';
 import {
   NotAnImageError,
   NotFoundError,
@@ -9,7 +8,6 @@ import {
   ValidationError,
 } from '../services/errors.js';
 import { builder } from './builder.js';
-import type { Context } from './context.js';
 import { ErrorInterface, resultUnion } from './errors.js';
 import { MediaSuccess } from './library.js';
 
@@ -54,34 +52,3 @@ export const UploadArtworkResult = resultUnion('UploadArtworkResult', MediaSucce
   TooManyPixelsError,
   TruncatedImageError,
 ]);
-
-/**
- * The URL of a stored image at the smallest offered width of at least `width`; the original when none is
- * asked for or it is wider than the widest thumbnail.
- */
-function artworkUrl(ctx: Context, hash: string | null, width: number | null | undefined): string | null {
-  if (!hash) return null;
-  if (width != null && width < 1) throw new ValidationError('width must be a positive number of pixels', ['width']);
-  const size = width == null ? undefined : THUMBNAIL_WIDTHS.find((offered) => offered >= width);
-  return `${ctx.publicOrigin}/artwork/${hash}${size ? `?width=${size}` : ''}`;
-}
-
-const widthDescription = `pixels; rounded up to one of ${THUMBNAIL_WIDTHS.join(', ')} (a WebP thumbnail), the original when left out or wider`;
-
-builder.prismaObjectFields('Media', (t) => ({
-  poster: t.string({
-    nullable: true,
-    description: "the person's own poster if they uploaded one, else TMDB's; a season or episode without one shows its show's; served by Klug at /artwork/<hash>",
-    args: { width: t.arg.int({ description: widthDescription }) },
-    select: { customPosterHash: true, posterHash: true, show: { select: { customPosterHash: true, posterHash: true } } },
-    resolve: (media, args, ctx) =>
-      artworkUrl(ctx, media.customPosterHash ?? media.posterHash ?? media.show?.customPosterHash ?? media.show?.posterHash ?? null, args.width),
-  }),
-  backdrop: t.string({
-    nullable: true,
-    description: "the person's own backdrop if they uploaded one, else TMDB's; served by Klug at /artwork/<hash>",
-    args: { width: t.arg.int({ description: widthDescription }) },
-    select: { customBackdropHash: true, backdropHash: true },
-    resolve: (media, args, ctx) => artworkUrl(ctx, media.customBackdropHash ?? media.backdropHash, args.width),
-  }),
-}));

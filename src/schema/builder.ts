@@ -49,3 +49,6 @@ export const builder = new SchemaBuilder<{
   },
   relay: { clientMutationId: 'omit', cursorType: 'String' },
 });
+
+/** The builder's own type parameters, for helpers that take or return its refs. */
+export type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;

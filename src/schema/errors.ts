@@ -10,7 +10,7 @@ import {
   UpstreamError,
   ValidationError,
 } from '../services/errors.js';
-import { builder } from './builder.js';
+import { builder, type BuilderTypes } from './builder.js';
 
 /** Every expected failure: a machine-readable code, a sentence for people, and the input field at fault. */
 export const ErrorInterface = builder.interfaceRef<DomainError>('Error').implement({
@@ -70,8 +70,6 @@ export function resultUnion<T extends object>(name: string, success: ObjectRef<B
     resolveType: () => success.name,
   }) as unknown as UnionRef<BuilderTypes, T | DomainError, T | DomainError>;
 }
-
-type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
 
 const DeleteSuccess = builder.objectRef<{ deletedId: string }>('DeleteSuccess').implement({
   fields: (t) => ({ deletedId: t.exposeID('deletedId') }),

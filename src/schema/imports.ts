@@ -1,8 +1,9 @@
 import type { StagedFile } from '../services/imports/records.js';
-import { ImportFileError } from '../services/errors.js';
+import { ImportFileError, NotFoundError, UploadTooLargeError, ValidationError } from '../services/errors.js';
 import { builder } from './builder.js';
-import { ErrorInterface } from './errors.js';
+import { ErrorInterface, resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 
 export const ImportSourceEnum = builder.enumType('ImportSource', { values: ['LETTERBOXD', 'TRAKT', 'KLUG_JSON', 'KLUG_CSV'] as const });
 export const ImportModeEnum = builder.enumType('ImportMode', {
@@ -101,3 +102,14 @@ export const StartImportInput = builder.inputType('StartImportInput', {
     reuseSettingsFrom: t.id({ description: 'copy source, mode and flags from this earlier batch where left out' }),
   }),
 });
+
+const BatchSuccess = (name: string) =>
+  successPayload(name, { field: 'batch', model: 'ImportBatch', id: (result: { batchId: string }) => result.batchId });
+
+export const StartImportResult = resultUnion('StartImportResult', BatchSuccess('StartImportSuccess'), [
+  ValidationError,
+  NotFoundError,
+  ImportFileError,
+  UploadTooLargeError,
+]);
+export const CancelImportResult = resultUnion('CancelImportResult', BatchSuccess('CancelImportSuccess'), [NotFoundError, ValidationError]);

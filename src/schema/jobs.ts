@@ -1,8 +1,9 @@
 import type { JobState } from '../jobs/scheduler.js';
-import { AlreadyRunningError } from '../services/errors.js';
+import { AlreadyRunningError, NotFoundError } from '../services/errors.js';
 import { builder } from './builder.js';
-import { ErrorInterface } from './errors.js';
+import { ErrorInterface, resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 
 export const RunStatusEnum = builder.enumType('RunStatus', {
   values: ['QUEUED', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const,
@@ -48,3 +49,8 @@ builder.objectType(AlreadyRunningError, {
   interfaces: [ErrorInterface],
   isTypeOf: (v) => v instanceof AlreadyRunningError,
 });
+
+// 'Run' is the model behind JobRunType
+const RunJobSuccess = successPayload('RunJobSuccess', { field: 'run', model: 'Run', id: (result: { runId: string }) => result.runId });
+
+export const RunJobResult = resultUnion('RunJobResult', RunJobSuccess, [NotFoundError, AlreadyRunningError]);

@@ -1,4 +1,6 @@
+import type { MediaInput as ServiceMediaInput } from '../services/library/types.js';
 import { builder } from './builder.js';
+import { decodeId, MEDIA_TYPENAMES } from './ids.js';
 import { MediaKindEnum, WatchSourceEnum } from './library.js';
 
 export const ExternalIdsInput = builder.inputType('ExternalIdsInput', {
@@ -87,3 +89,36 @@ export const WatchEventOrderEnum = builder.enumType('WatchEventOrder', {
 export const MediaOrderEnum = builder.enumType('MediaOrder', {
   values: ['TITLE_ASC', 'TITLE_DESC', 'YEAR_DESC', 'YEAR_ASC', 'ADDED_DESC', 'ADDED_ASC', 'RATING_DESC', 'RATING_ASC'] as const,
 });
+
+interface GraphQLMediaInput {
+  kind?: ServiceMediaInput['kind'] | null;
+  title?: string | null;
+  year?: number | null;
+  externalIds?: ServiceMediaInput['externalIds'];
+  showId?: string | number | null;
+  seriesTitle?: string | null;
+  seriesExternalIds?: ServiceMediaInput['seriesExternalIds'];
+  seasonNumber?: number | null;
+  episodeNumber?: number | null;
+  genres?: string[] | null;
+  runtime?: number | null;
+  directors?: string[] | null;
+  cast?: string[] | null;
+  overview?: string | null;
+  posterUrl?: string | null;
+  releaseDate?: Date | null;
+}
+
+/** GraphQL's media input in the service's terms: global ids decoded, `runtime` in minutes. */
+export function toMediaInput(input: GraphQLMediaInput, path = 'media'): Partial<ServiceMediaInput> {
+  const { runtime, showId, ...rest } = input;
+  return withoutUndefined({
+    ...rest,
+    runtimeMinutes: runtime,
+    showId: showId == null ? showId : decodeId(String(showId), MEDIA_TYPENAMES, `${path}.showId`),
+  }) as Partial<ServiceMediaInput>;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -7,6 +7,7 @@ import { resultUnion } from './errors.js';
 import { EnrichmentStatusEnum, TmdbCandidateType } from './metadata.js';
 import type { TmdbCandidate } from '../services/metadata/tmdb-records.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 
 export const MediaKindEnum = builder.enumType('MediaKind', { values: ['MOVIE', 'SHOW', 'SEASON', 'EPISODE'] as const });
 
@@ -148,14 +149,15 @@ export const WatchEventConnection = builder.connectionObject(
 export const MediaConnection = builder.connectionObject({ type: MediaType, name: 'MediaConnection' }, { name: 'MediaEdge' });
 export const ShowConnection = builder.connectionObject({ type: ShowType, name: 'ShowConnection' }, { name: 'ShowEdge' });
 
-/** A mutation's success that answers one item. */
-export const MediaSuccess = builder.objectRef<{ mediaId: string }>('MediaSuccess').implement({
-  fields: (t) => ({
-    media: t.prismaField({
-      type: 'Media',
-      resolve: (query, result, _args, ctx) => ctx.prisma.media.findUniqueOrThrow({ ...query, where: { id: result.mediaId } }),
-    }),
-  }),
+const RecordWatchSuccess = successPayload('RecordWatchSuccess', {
+  field: 'watchEvent',
+  model: 'WatchEvent',
+  id: (result: { watchEventId: string }) => result.watchEventId,
 });
 
+/** A mutation's success that answers one item. */
+export const MediaSuccess = successPayload('MediaSuccess', { field: 'media', model: 'Media', id: (result: { mediaId: string }) => result.mediaId });
+
+export const RecordWatchResult = resultUnion('RecordWatchResult', RecordWatchSuccess, [ValidationError, NotFoundError, ConflictError]);
+export const RateMediaResult = resultUnion('RateMediaResult', MediaSuccess, [ValidationError, NotFoundError]);
 export const MediaResult = resultUnion('MediaResult', MediaSuccess, [ValidationError, NotFoundError, ConflictError, UpstreamError]);

@@ -151,7 +151,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         }
         const share = /^\/share\/([\w-]+)$/.exec(path);
         if (share && req.method === 'GET') {
-          const summary = await sharedSummary(share[1]!, services, db.prisma);
+          const summary = await sharedSummary(share[1]!, services);
           return summary ? sendJson(res, 200, summary) : sendJson(res, 404, { error: 'this link does not exist or has expired' });
         }
         const artwork = ARTWORK_PATH.exec(path);
@@ -159,7 +159,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         const errors = /^\/imports\/([\w-]+)\/errors\.(csv|json)$/.exec(path);
         if (errors && req.method === 'GET') {
           const params = { batchId: errors[1]!, format: errors[2] as 'csv' | 'json' };
-          return await sendImportErrors(req, res, params, { services, prisma: db.prisma });
+          return await sendImportErrors(req, res, params, { services, owner });
         }
         if (config.graphiql && req.method === 'GET' && path.startsWith(GRAPHIQL_ASSETS_PATH)) {
           return await sendGraphiQLAsset(res, path);

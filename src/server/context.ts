@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { PubSub } from '@graphql-yoga/subscription';
 import type { Config } from '../config.js';
 import type { PrismaClient, User } from '../generated/prisma/client.js';
@@ -9,6 +10,7 @@ import type { Events } from '../services/events.js';
 import type { Services } from '../services/index.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { Viewer } from '../services/viewer.js';
+import { cookieValue } from './http.js';
 
 export const SESSION_COOKIE = 'klug_session';
 
@@ -24,15 +26,27 @@ export interface TransportContext {
   origin: string;
 }
 
-export interface ContextDeps {
+/** What finding the viewer needs: the same for GraphQL (HTTP and WebSocket) and the plain HTTP routes. */
+export interface ViewerDeps {
+  services: Services;
+  /** the built-in owner, present only when KLUG_AUTH_MODE=disabled */
+  owner: User | null;
+}
+
+export interface ContextDeps extends ViewerDeps {
   config: Config;
   prisma: PrismaClient;
-  services: Services;
   jobs: Scheduler;
   pubsub: PubSub<Events>;
   log: Logger;
-  /** the built-in owner, present only when KLUG_AUTH_MODE=disabled */
-  owner: User | null;
+}
+
+/** What a request carries to say who sends it. */
+export interface Credentials {
+  /** `Authorization: Bearer …` (over WebSocket: `authorization` in connection_init) */
+  bearer: string | null;
+  /** the session cookie; read only when no bearer token was sent */
+  session: () => Promise<string | null | undefined> | string | null | undefined;
 }
 
 export function createContextFactory(deps: ContextDeps) {
@@ -40,7 +54,7 @@ export function createContextFactory(deps: ContextDeps) {
 
   return async (transport: TransportContext): Promise<Context> => {
     const { request } = transport;
-    const { viewer, credentialsRejected } = await resolveViewer(deps, transport);
+    const { viewer, credentialsRejected } = await resolveViewer(deps, transportCredentials(transport));
     return {
       requestId: requestContext.getStore()?.requestId ?? randomUUID(),
       log: deps.log,
@@ -58,29 +72,52 @@ export function createContextFactory(deps: ContextDeps) {
   };
 }
 
-async function resolveViewer(
-  deps: ContextDeps,
-  transport: TransportContext,
+/**
+ * Who is asking, the one way every door finds it: the built-in owner when auth is disabled, else the
+ * person of the bearer token (an unknown one is rejected), else the person of the session cookie.
+ */
+export async function resolveViewer(
+  deps: ViewerDeps,
+  credentials: Credentials,
 ): Promise<{ viewer: Viewer | null; credentialsRejected: boolean }> {
   if (deps.owner) {
     return { viewer: { user: deps.owner, scope: 'WRITE', via: 'owner', credentialId: null }, credentialsRejected: false };
   }
-  const bearer = bearerToken(transport);
-  if (bearer) {
-    const viewer = await deps.services.accounts.authenticate(bearer);
+  if (credentials.bearer) {
+    const viewer = await deps.services.accounts.authenticate(credentials.bearer);
     return { viewer, credentialsRejected: viewer === null };
   }
-  const cookie = transport.sessionToken ?? (await transport.request?.cookieStore?.get(SESSION_COOKIE))?.value;
+  const cookie = await credentials.session();
   // a stale cookie is simply ignored: the person is anonymous and may log in again
   const viewer = cookie ? await deps.services.accounts.authenticate(cookie) : null;
   return { viewer, credentialsRejected: false };
 }
 
+/** A GraphQL operation's credentials, over HTTP (through Yoga's cookie store) or WebSocket. */
+function transportCredentials(transport: TransportContext): Credentials {
+  return {
+    bearer: bearerToken(transport),
+    session: async () => transport.sessionToken ?? (await transport.request?.cookieStore?.get(SESSION_COOKIE))?.value,
+  };
+}
+
+/** A plain HTTP request's credentials, for the routes outside Yoga (the import errors download). */
+export function requestCredentials(req: IncomingMessage): Credentials {
+  return {
+    bearer: parseBearer(req.headers.authorization),
+    session: () => cookieValue(req.headers.cookie, SESSION_COOKIE),
+  };
+}
+
 export function bearerToken(transport: Pick<TransportContext, 'request' | 'connectionParams'>): string | null {
-  const raw =
+  return parseBearer(
     transport.request?.headers.get('authorization') ??
-    (transport.connectionParams?.authorization as string | undefined) ??
-    (transport.connectionParams?.Authorization as string | undefined);
+      transport.connectionParams?.authorization ??
+      transport.connectionParams?.Authorization,
+  );
+}
+
+function parseBearer(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
   const match = /^Bearer\s+(\S+)$/i.exec(raw.trim());
   return match ? match[1]! : raw.trim() || null;

@@ -9,6 +9,7 @@ import '../schema/library.js';
 import '../schema/library-inputs.js';
 import '../schema/stats.js';
 import '../schema/sharing.js';
+import '../schema/backfill.js';
 import '../schema/imports.js';
 import '../schema/jobs.js';
 import '../schema/artwork.js';

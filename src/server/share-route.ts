@@ -1,15 +1,13 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Services } from '../services/index.js';
-import { watchStats } from '../services/library/stats.js';
 
 const RECENT = 50;
 
 /** `GET /share/<token>`: the read-only summary a share link opens, as JSON, for anyone holding the link. */
-export async function sharedSummary(token: string, services: Services, prisma: PrismaClient) {
+export async function sharedSummary(token: string, services: Services) {
   const owner = await services.shareLinks.resolve(token);
   if (!owner) return null;
   const [stats, recent] = await Promise.all([
-    watchStats(prisma, owner.userId, {}),
+    services.stats.watchStats(owner.userId, {}),
     services.watchEvents.list(owner.userId, {}, 'WATCHED_AT_DESC', { first: RECENT }, {
       include: { media: { include: { show: { select: { title: true } } } } },
     }),

@@ -25,6 +25,17 @@ export class ConflictError extends DomainError {
   readonly code = 'CONFLICT';
 }
 
+/**
+ * For a write's `.catch`: a unique-constraint violation (Prisma's P2002, e.g. two requests racing past the
+ * same check) becomes this ConflictError; every other error passes on unchanged.
+ */
+export function conflictOnUnique(message: string, path: string[] = []): (error: unknown) => never {
+  return (error) => {
+    if ((error as { code?: unknown } | null)?.code === 'P2002') throw new ConflictError(message, path);
+    throw error;
+  };
+}
+
 export class InvalidCredentialsError extends DomainError {
   readonly code = 'INVALID_CREDENTIALS';
   constructor() {

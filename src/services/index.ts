@@ -12,6 +12,7 @@ import type { EventBus } from './events.js';
 import { MediaService } from './library/media.js';
 import { ShareLinkService } from './library/share-links.js';
 import { ShowService } from './library/shows.js';
+import { StatsService } from './library/stats.js';
 import { WatchEventService } from './library/watch-events.js';
 import { Paginator } from './pagination.js';
 import { SecretBox } from './secret-box.js';
@@ -55,6 +56,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     media,
     watchEvents: new WatchEventService(prisma, paginator, media),
     shows: new ShowService(prisma),
+    stats: new StatsService(prisma),
     shareLinks: new ShareLinkService(prisma),
     imports,
     artwork,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiToken, PrismaClient, TokenScope, User } from '../../generated/prisma/client.js';
-import { ConflictError, InvalidCredentialsError, NotFoundError, SignUpClosedError, ValidationError } from '../errors.js';
+import { ConflictError, conflictOnUnique, InvalidCredentialsError, NotFoundError, SignUpClosedError, ValidationError } from '../errors.js';
 import type { AccountEvent, EventBus } from '../events.js';
 import type { Viewer } from '../viewer.js';
 import type { LoginThrottle, ThrottleKey } from './login-throttle.js';
@@ -55,12 +55,7 @@ export class AccountsService {
     const passwordHash = await hashPassword(input.password);
     const user = await prisma.user
       .create({ data: { email, displayName, passwordHash, isOwner: people === 0 } })
-      .catch((error: unknown) => {
-        if ((error as { code?: string }).code === 'P2002') {
-          throw new ConflictError('An account with this email already exists', ['email']);
-        }
-        throw error;
-      });
+      .catch(conflictOnUnique('An account with this email already exists', ['email']));
     return this.openSession(user);
   }
 

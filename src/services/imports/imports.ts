@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImportBatch, ImportMode, ImportSource, PrismaClient } from '../../generated/prisma/client.js';
+import type { ImportBatch, ImportError, ImportMode, ImportSource, ImportStatus, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { dataLayout } from '../../data-dir.js';
 import { uuid7 } from '../../db/uuid7.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -37,6 +37,9 @@ export interface ImportRuns {
 }
 
 const ACTIVE = ['QUEUED', 'PROCESSING', 'ENRICHING'] as const;
+
+/** The page and selection a caller (GraphQL's connection) adds to a list; the service owns where and order. */
+type BatchQuery = Pick<Prisma.ImportBatchFindManyArgs, 'select' | 'include' | 'take' | 'skip' | 'cursor'>;
 
 export class ImportService {
   constructor(private readonly deps: ImportsDeps) {}
@@ -108,10 +111,40 @@ export class ImportService {
     return this.require(userId, id);
   }
 
+  /** The person's batches, newest first, of the given statuses when there are any. */
+  list(userId: string, filter: { status?: ImportStatus[] | null }, query: BatchQuery = {}): Promise<ImportBatch[]> {
+    return this.deps.prisma.importBatch.findMany({
+      ...query,
+      where: { userId, ...(filter.status?.length ? { status: { in: filter.status } } : {}) },
+      orderBy: { id: 'desc' },
+    }) as Promise<ImportBatch[]>;
+  }
+
   async require(userId: string, id: string): Promise<ImportBatch> {
     const batch = await this.deps.prisma.importBatch.findFirst({ where: { id, userId } });
     if (!batch) throw new NotFoundError('No import with this id', ['id']);
     return batch;
+  }
+
+  /**
+   * The batch's stored errors, page by page in row order, for downloads of any size. The batch must be the
+   * person's: NotFoundError otherwise, before the first page.
+   */
+  async errorPages(userId: string, id: string, size = 1000): Promise<AsyncGenerator<ImportError[]>> {
+    const batch = await this.require(userId, id);
+    const { prisma } = this.deps;
+    return (async function* () {
+      for (let cursor: string | undefined; ; ) {
+        const page = await prisma.importError.findMany({
+          where: { batchId: batch.id, ...(cursor ? { id: { gt: cursor } } : {}) },
+          orderBy: { id: 'asc' },
+          take: size,
+        });
+        yield page;
+        if (page.length < size) return;
+        cursor = page.at(-1)!.id;
+      }
+    })();
   }
 
   /** The newest event instant of the person's last completed (real) import of this source. */

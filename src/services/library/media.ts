@@ -1,5 +1,5 @@
 import { Prisma, type Media, type MediaKind, type PrismaClient } from '../../generated/prisma/client.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { conflictOnUnique, NotFoundError, ValidationError } from '../errors.js';
 import type { Ordering, PageArgs, Paginator } from '../pagination.js';
 import { MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from './limits.js';
 import { checkRating } from './ratings.js';
@@ -245,9 +245,4 @@ function cleanList(values: string[] | null | undefined): string[] {
   return [...new Set((values ?? []).map((v) => v.trim()).filter(Boolean))];
 }
 
-function conflictOnExternalId(error: unknown): never {
-  if ((error as { code?: string }).code === 'P2002') {
-    throw new ConflictError('Another item of yours already has this external id', ['externalIds']);
-  }
-  throw error;
-}
+const conflictOnExternalId = conflictOnUnique('Another item of yours already has this external id', ['externalIds']);

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
+import { backfillShows, type BackfillReport } from './backfill.js';
 
 export interface ShowProgress {
   showId: string;
@@ -26,6 +27,11 @@ const byAiring = (a: EpisodeRow, b: EpisodeRow) =>
 
 export class ShowService {
   constructor(private readonly prisma: PrismaClient) {}
+
+  /** Links the person's episodes and seasons that have no show to it (see backfillShows); a dry run writes nothing. */
+  backfill(userId: string, dryRun: boolean): Promise<BackfillReport> {
+    return backfillShows(this.prisma, userId, dryRun);
+  }
 
   /** Progress of many shows in one statement, for a page of shows (no query per show). */
   /** `showIds` come from rows already scoped to one person, so they need no second owner check here. */

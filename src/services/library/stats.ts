@@ -25,6 +25,17 @@ export interface WatchStats {
   bySource: { source: WatchSource; events: number }[];
 }
 
+export type StatsPeriod = { from?: Date | null; to?: Date | null; bucket?: StatsBucket | null };
+
+/** A person's watch statistics: every figure counts only the rows of the person asked about. */
+export class StatsService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  watchStats(userId: string, period: StatsPeriod, now = new Date()): Promise<WatchStats> {
+    return watchStats(this.prisma, userId, period, now);
+  }
+}
+
 const MAX_BUCKETS = 1000;
 const TOP = 10;
 const DAY_MS = 86_400_000;
@@ -33,7 +44,7 @@ const DAY_MS = 86_400_000;
 export async function watchStats(
   prisma: PrismaClient,
   userId: string,
-  options: { from?: Date | null; to?: Date | null; bucket?: StatsBucket | null },
+  options: StatsPeriod,
   now = new Date(),
 ): Promise<WatchStats> {
   const to = options.to ?? now;

@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient, WatchEvent, WatchSource } from '../../generated/prisma/client.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { conflictOnUnique, NotFoundError, ValidationError } from '../errors.js';
 import type { Ordering, PageArgs, Paginator } from '../pagination.js';
 import type { MediaService } from './media.js';
 import { MAX_REVIEW_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from './limits.js';
@@ -89,12 +89,7 @@ export class WatchEventService {
             review: input.review?.trim() || null,
           },
         })
-        .catch((error: unknown) => {
-          if ((error as { code?: string }).code === 'P2002') {
-            throw new ConflictError('This item already has a watch at that instant', ['watchedAt']);
-          }
-          throw error;
-        });
+        .catch(conflictOnUnique('This item already has a watch at that instant', ['watchedAt']));
       // the newest rated watch is the person's current opinion of the item
       if (rating !== null && (!media.ratedAt || media.ratedAt <= watchedAt)) {
         await tx.media.update({ where: { id: media.id }, data: { rating, ratedAt: watchedAt } });
