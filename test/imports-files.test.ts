@@ -414,6 +414,7 @@ describe('row errors', () => {
     expect(byCookie.status).toBe(200);
     expect(await byCookie.json()).toEqual(batch.errors.edges.map((e) => e.node));
     expect((await fetch(batch.errorsJsonUrl, { headers: { cookie: 'klug_session=klug_s_stale' } })).status).toBe(401);
+    expect((await fetch(batch.errorsJsonUrl, { headers: { cookie: 'klug_session=%zz' } })).status).toBe(401);
   });
 
   it('answers 401 without a token and 404 for another person', async () => {

@@ -32,10 +32,19 @@ export function requestOrigin(req: IncomingMessage, trustProxy: boolean): string
 }
 
 /** One cookie's value from a Cookie header, or null when it is absent or empty. */
+/** A malformed escape (`%zz`) is a value that matches no token, not a server error. */
+function safeDecode(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
+
 export function cookieValue(header: string | null | undefined, name: string): string | null {
   for (const part of (header ?? '').split(';')) {
     const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return decodeURIComponent(part.slice(at + 1).trim()) || null;
+    if (at > 0 && part.slice(0, at).trim() === name) return safeDecode(part.slice(at + 1).trim()) || null;
   }
   return null;
 }
