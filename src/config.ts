@@ -58,6 +58,7 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  KLUG_AUTH_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(60),
   KLUG_IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   KLUG_RUN_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   KLUG_RUN_POLL_SECONDS: z.coerce.number().min(0.1).max(600).default(2),
@@ -121,6 +122,8 @@ export interface Config {
   /** `/metrics` in Prometheus format; with a token, scrapers must send it as a bearer token */
   metrics: { enabled: boolean; token: string | undefined };
   sessionTtlMs: number;
+  /** a verified bearer token is trusted this long per process without reading it again; log-out and revocation drop it at once */
+  credentialCacheMs: number;
   loginThrottle: LoginThrottleSettings;
   limits: {
     maxDepth: number;
@@ -221,6 +224,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
     logLevel: e.LOG_LEVEL,
     metrics: { enabled: e.KLUG_METRICS, token: e.KLUG_METRICS_TOKEN },
     sessionTtlMs: 30 * 24 * 3600 * 1000,
+    credentialCacheMs: e.KLUG_AUTH_CACHE_SECONDS * 1000,
     loginThrottle: {
       slowAfter: 5,
       lockAfter: 10,

@@ -169,6 +169,23 @@ describe('logIn and logOut', () => {
     expect(protectedRead.body.errors?.[0]?.message).toMatch(/expired or revoked/);
   });
 
+  it('answers a token it verified lately from its cache, for KLUG_AUTH_CACHE_SECONDS; 0 reads it every time', async () => {
+    const sessionRemovedBehindItsBack = async (target: TestServer) => {
+      const person = await target.newPerson();
+      expect((await target.gql(ME, {}, { token: person.token })).me).not.toBeNull();
+      await target.app.db.sql.query(`DELETE FROM "Session" WHERE "userId" = (SELECT id FROM "User" WHERE email = $1)`, [person.email]);
+      return (await target.request(ME, {}, { token: person.token })).body.data?.me ?? null;
+    };
+    // a log-out or a revocation goes through the service, which drops the entry (tested above and in api-tokens)
+    expect(await sessionRemovedBehindItsBack(server)).not.toBeNull();
+    const uncached = await startTestServer({ env: { KLUG_AUTH_CACHE_SECONDS: '0' } });
+    try {
+      expect(await sessionRemovedBehindItsBack(uncached)).toBeNull();
+    } finally {
+      await uncached.stop();
+    }
+  });
+
   it('treats an expired session as no session, and deletes it', async () => {
     const person = await server.newPerson();
     const { prisma } = server.app.db;

@@ -114,6 +114,8 @@ describe('API tokens', () => {
   it('stops working once revoked', async () => {
     const person = await server.newPerson();
     const created = await createToken(person.token, 'WRITE');
+    // used once first, so the server has it verified in its credential cache
+    expect((await server.gql(MY_TOKENS, {}, { token: created.token })).me).not.toBeNull();
     const revoked = await server.gql(REVOKE, { id: created.apiToken.id }, { token: person.token });
     expect(revoked.revokeApiToken.__typename).toBe('RevokeApiTokenSuccess');
     const after = await server.request(MY_TOKENS, {}, { token: created.token });

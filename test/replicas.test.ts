@@ -34,6 +34,20 @@ const SIGN_UP = graphql(`
     }
   }
 `);
+const WHO_AM_I = graphql(`
+  query ReplicaWhoAmI {
+    me {
+      email
+    }
+  }
+`);
+
+const LOG_OUT_HERE = graphql(`
+  mutation ReplicaLogOut {
+    logOut
+  }
+`);
+
 const PROGRESS = graphql(`
   subscription ReplicaProgress($batchId: ID!) {
     importProgress(batchId: $batchId) {
@@ -149,6 +163,17 @@ describe.runIf(ready)('two replicas, each tick once', { timeout: 240_000 }, () =
     const seen: { status: string; insertedCount: number }[] = [];
     for await (const result of subscribe(a.ws(token), PROGRESS, { batchId: started.batch!.id })) seen.push(result.data!.importProgress);
     expect(seen.at(-1)).toEqual({ status: 'COMPLETED', insertedCount: 2000 });
+  });
+
+  it('a log-out through replica B is refused at once by replica A, which had the token cached', async () => {
+    const email = `leaver-${Date.now()}@example.com`;
+    const session = (await a.gql<{ signUp: { token: string } }>(SIGN_UP, { email })).signUp.token;
+    expect((await a.gql<{ me: { email: string } | null }>(WHO_AM_I, {}, session)).me?.email).toBe(email);
+    expect((await b.gql<{ logOut: boolean }>(LOG_OUT_HERE, {}, session)).logOut).toBe(true);
+    // the event reaches A through Redis a moment after B answers: ask until A has heard it, never on a clock
+    let me: { email: string } | null = { email };
+    for (let round = 0; round < 10_000 && me; round++) me = (await a.gql<{ me: { email: string } | null }>(WHO_AM_I, {}, session)).me;
+    expect(me).toBeNull();
   });
 
   it('records one run per tick of a job both replicas schedule every second', async () => {

@@ -12,6 +12,7 @@ export function createDomains(db: Database, config: Config, services: Services, 
   const { prisma, sql } = db;
   const { imports, enricher, metadata } = services;
   return [
+    { name: 'accounts', stop: () => services.accounts.close() },
     {
       name: 'imports',
       kinds: [

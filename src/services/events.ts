@@ -24,6 +24,8 @@ export type Events = {
    * (an import batch…); `view` is that row as the domain shows it
    */
   'run:changed': [subjectId: string, change: RunChange];
+  /** a session logged out or an API token revoked: every replica drops it from its credential cache */
+  'credential:ended': [ended: { credentialId: string }];
   /** a run was queued somewhere: wakes the workers of every replica */
   'run:queued': [queued: { kind: string }];
 };

@@ -50,6 +50,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
       throttle: new LoginThrottle(prisma, config.loginThrottle),
       sessionTtlMs: config.sessionTtlMs,
       allowSignUp: config.allowSignUp,
+      credentialCacheMs: config.credentialCacheMs,
     }),
     secretBox: new SecretBox(config.secretKey),
     paginator,

@@ -3,6 +3,7 @@ import type { ApiToken, PrismaClient, TokenScope, User } from '../../generated/p
 import { ConflictError, conflictOnUnique, InvalidCredentialsError, NotFoundError, SignUpClosedError, ValidationError } from '../errors.js';
 import type { AccountEvent, EventBus } from '../events.js';
 import type { Viewer } from '../viewer.js';
+import { CredentialCache } from './credential-cache.js';
 import type { LoginThrottle, ThrottleKey } from './login-throttle.js';
 import { checkPasswordStrength, hashPassword, UNUSABLE_PASSWORD_HASH, verifyPassword } from './passwords.js';
 import { API_TOKEN_PREFIX, hashToken, newToken, SESSION_TOKEN_PREFIX } from './tokens.js';
@@ -13,6 +14,8 @@ export interface AccountsDeps {
   events: EventBus;
   sessionTtlMs: number;
   allowSignUp: boolean;
+  /** how long a verified token is trusted without reading it again (0: never cached) */
+  credentialCacheMs: number;
 }
 
 export interface SignedIn {
@@ -23,6 +26,12 @@ export interface SignedIn {
 
 export interface ClientInfo {
   address: string;
+}
+
+interface Verified {
+  viewer: Viewer;
+  expiresAt: number | null;
+  touchedAt: number;
 }
 
 const OWNER_EMAIL = 'owner@klug.local';
@@ -40,7 +49,23 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
 }
 
 export class AccountsService {
-  constructor(private readonly deps: AccountsDeps) {}
+  private readonly cache: CredentialCache;
+  private readonly revocations: AsyncIterator<{ credentialId: string }>;
+
+  constructor(private readonly deps: AccountsDeps) {
+    this.cache = new CredentialCache(deps.credentialCacheMs);
+    // a credential ended on any replica leaves this one's cache at once
+    this.revocations = deps.events.pubsub.subscribe('credential:ended')[Symbol.asyncIterator]();
+    const { cache, revocations } = this;
+    void (async () => {
+      for (let next = await revocations.next(); !next.done; next = await revocations.next()) cache.dropCredential(next.value.credentialId);
+    })();
+  }
+
+  /** Stops listening for credentials ended elsewhere. */
+  async close(): Promise<void> {
+    await this.revocations.return?.();
+  }
 
   async signUp(input: { email: string; password: string; displayName?: string | null }): Promise<SignedIn> {
     const { prisma, allowSignUp } = this.deps;
@@ -80,6 +105,7 @@ export class AccountsService {
   async logOut(viewer: Viewer | null): Promise<boolean> {
     if (viewer?.via !== 'session' || !viewer.credentialId) return false;
     const { count } = await this.deps.prisma.session.deleteMany({ where: { id: viewer.credentialId } });
+    this.ended(viewer.credentialId);
     if (count > 0) this.publish(viewer.user.id, { kind: 'LOGGED_OUT', subjectId: viewer.credentialId });
     return count > 0;
   }
@@ -100,15 +126,30 @@ export class AccountsService {
     if (!existing) throw new NotFoundError('No such API token', ['id']);
     if (existing.revokedAt) return existing;
     const apiToken = await prisma.apiToken.update({ where: { id }, data: { revokedAt: new Date() } });
+    this.ended(id);
     this.publish(viewer.user.id, { kind: 'API_TOKEN_REVOKED', subjectId: id });
     return apiToken;
   }
 
-  /** Resolves a bearer token (session or API token) to a viewer; renews sessions as they are used. */
+  /**
+   * Resolves a bearer token (session or API token) to a viewer; renews sessions as they are used. A token
+   * verified recently is answered from this process's cache, without a statement.
+   */
   async authenticate(token: string, now = new Date()): Promise<Viewer | null> {
-    if (token.startsWith(SESSION_TOKEN_PREFIX)) return this.authenticateSession(token, now);
-    if (token.startsWith(API_TOKEN_PREFIX)) return this.authenticateApiToken(token, now);
-    return null;
+    const session = token.startsWith(SESSION_TOKEN_PREFIX);
+    if (!session && !token.startsWith(API_TOKEN_PREFIX)) return null;
+    const hash = hashToken(token);
+    const cached = this.cache.get(hash, now.getTime());
+    if (cached) {
+      if (now.getTime() - cached.touchedAt > TOUCH_INTERVAL_MS) {
+        const touched = session ? await this.touchSession(cached.viewer.credentialId!, now) : await this.touchApiToken(cached.viewer.credentialId!, now);
+        Object.assign(cached, { touchedAt: now.getTime(), expiresAt: touched ?? cached.expiresAt });
+      }
+      return cached.viewer;
+    }
+    const found = session ? await this.authenticateSession(hash, now) : await this.authenticateApiToken(hash, now);
+    if (found) this.cache.set(hash, { ...found, cachedAt: now.getTime() });
+    return found?.viewer ?? null;
   }
 
   /** The built-in person every request acts as when KLUG_AUTH_MODE=disabled. */
@@ -120,31 +161,51 @@ export class AccountsService {
     });
   }
 
-  private async authenticateSession(token: string, now: Date): Promise<Viewer | null> {
-    const { prisma, sessionTtlMs } = this.deps;
-    const session = await prisma.session.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  private async authenticateSession(tokenHash: string, now: Date): Promise<Verified | null> {
+    const { prisma } = this.deps;
+    const session = await prisma.session.findUnique({ where: { tokenHash }, include: { user: true } });
     if (!session) return null;
     if (session.expiresAt <= now) {
       await prisma.session.deleteMany({ where: { id: session.id } });
       return null;
     }
-    if (now.getTime() - session.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      await prisma.session.update({
-        where: { id: session.id },
-        data: { lastUsedAt: now, expiresAt: new Date(now.getTime() + sessionTtlMs) },
-      });
+    let { expiresAt, lastUsedAt } = session;
+    if (now.getTime() - lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+      expiresAt = new Date(await this.touchSession(session.id, now));
+      lastUsedAt = now;
     }
-    return { user: session.user, scope: 'WRITE', via: 'session', credentialId: session.id };
+    const viewer: Viewer = { user: session.user, scope: 'WRITE', via: 'session', credentialId: session.id };
+    return { viewer, expiresAt: expiresAt.getTime(), touchedAt: lastUsedAt.getTime() };
   }
 
-  private async authenticateApiToken(token: string, now: Date): Promise<Viewer | null> {
-    const { prisma } = this.deps;
-    const apiToken = await prisma.apiToken.findUnique({ where: { tokenHash: hashToken(token) }, include: { user: true } });
+  private async authenticateApiToken(tokenHash: string, now: Date): Promise<Verified | null> {
+    const apiToken = await this.deps.prisma.apiToken.findUnique({ where: { tokenHash }, include: { user: true } });
     if (!apiToken || apiToken.revokedAt) return null;
-    if (!apiToken.lastUsedAt || now.getTime() - apiToken.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      await prisma.apiToken.update({ where: { id: apiToken.id }, data: { lastUsedAt: now } });
+    let lastUsedAt = apiToken.lastUsedAt?.getTime() ?? 0;
+    if (now.getTime() - lastUsedAt > TOUCH_INTERVAL_MS) {
+      await this.touchApiToken(apiToken.id, now);
+      lastUsedAt = now.getTime();
     }
-    return { user: apiToken.user, scope: apiToken.scope, via: 'apiToken', credentialId: apiToken.id };
+    const viewer: Viewer = { user: apiToken.user, scope: apiToken.scope, via: 'apiToken', credentialId: apiToken.id };
+    return { viewer, expiresAt: null, touchedAt: lastUsedAt };
+  }
+
+  /** Records a session's use and renews it; answers its new expiry. */
+  private async touchSession(id: string, now: Date): Promise<number> {
+    const expiresAt = new Date(now.getTime() + this.deps.sessionTtlMs);
+    await this.deps.prisma.session.updateMany({ where: { id }, data: { lastUsedAt: now, expiresAt } });
+    return expiresAt.getTime();
+  }
+
+  private async touchApiToken(id: string, now: Date): Promise<null> {
+    await this.deps.prisma.apiToken.updateMany({ where: { id }, data: { lastUsedAt: now } });
+    return null;
+  }
+
+  /** A session or API token ended: no replica may answer from its cache for it any more. */
+  private ended(credentialId: string): void {
+    this.cache.dropCredential(credentialId);
+    this.deps.events.pubsub.publish('credential:ended', { credentialId });
   }
 
   private async openSession(user: User): Promise<SignedIn> {
