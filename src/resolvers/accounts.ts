@@ -10,8 +10,12 @@ builder.queryField('me', (t) =>
     nullable: true,
     skipTypeScopes: true,
     description: 'the person asking; null when anonymous',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.viewer ? ctx.prisma.user.findUnique({ ...query, where: { id: ctx.viewer.user.id } }) : null,
+    // the viewer's row came with authentication: read again only when the query wants relations of it
+    resolve: (query, _root, _args, ctx) => {
+      if (!ctx.viewer) return null;
+      const wantsRelations = Object.keys(query).some((key) => key === 'include' || key === 'select');
+      return wantsRelations ? ctx.prisma.user.findUnique({ ...query, where: { id: ctx.viewer.user.id } }) : ctx.viewer.user;
+    },
   }),
 );
 
