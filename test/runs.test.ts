@@ -184,6 +184,28 @@ describe('stopping', () => {
     expect(await get(run!.id)).toMatchObject({ status: 'COMPLETED', attempts: 1, progress: { i: Math.max(8, resumedFrom) } });
   });
 
+  it('work that ends with what its aborted I/O threw (an AbortError) is stopped, not failed', async () => {
+    const name = kindName('aborted-io');
+    let waiting!: () => void;
+    const started = new Promise<void>((resolve) => (waiting = resolve));
+    const w = worker([
+      {
+        name,
+        concurrency: 1,
+        run: async (ctx) => {
+          waiting();
+          // timers/promises rejects with its own AbortError, not the signal's reason
+          await new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }))));
+        },
+      },
+    ]);
+    await w.start();
+    const run = await w.enqueue({ kind: name });
+    await started;
+    await w.stop();
+    expect(await get(run!.id)).toMatchObject({ status: 'QUEUED', attempts: 0, error: null });
+  });
+
   it('pause gives the run back PAUSED; resume queues it again and it finishes', async () => {
     const name = kindName('pause');
     let hold = true;

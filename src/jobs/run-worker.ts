@@ -223,7 +223,9 @@ export class RunWorker implements RunQueue {
     try {
       const result = await kind.run(ctx);
       return await finish('COMPLETED', null, result ?? ctx.latest);
-    } catch (error) {
+    } catch (thrown) {
+      // work asked to stop may end with whatever its I/O threw when aborted (an AbortError, a closed pool): it is the stop
+      const error = !(thrown instanceof RunStopped) && ctx.signal.aborted && ctx.signal.reason instanceof RunStopped ? ctx.signal.reason : thrown;
       if (error instanceof RunStopped) {
         switch (error.reason) {
           case 'cancel':
