@@ -191,7 +191,7 @@ export const AllowlistEntryType = builder.prismaNode('AllowlistEntry', {
     mediaType: t.exposeString('mediaType', { nullable: true }),
     note: t.exposeString('note', { nullable: true }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'after it the entry protects nothing' }),
-    active: t.boolean({ select: { expiresAt: true }, resolve: (e) => !e.expiresAt || e.expiresAt.getTime() > Date.now() }),
+    active: t.boolean({ select: { expiresAt: true }, description: 'not past its expiresAt', resolve: (e, _args, ctx) => !e.expiresAt || e.expiresAt > ctx.services.insights.clock() }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

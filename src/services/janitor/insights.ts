@@ -200,7 +200,8 @@ export class InsightsService {
     const where = [`i.status IN (1, 2, 4)`, `coalesce(i."mediaStatus", 1) NOT IN (5, 6, 7)`, notContentRequest(allow, p)];
     const today = now.toISOString().slice(0, 10);
     if (settings.excludeFutureReleases) where.push(`(i."releaseDate" IS NULL OR i."releaseDate" <= ${p(today)}::date)`);
-    if (settings.excludeRecentReleases) where.push(`(i."releaseDate" IS NULL OR i."releaseDate" <= ${p(monthsBefore(now, settings.recentReleaseMonths).toISOString().slice(0, 10))}::date)`);
+    // recent: released within the last recentReleaseMonths, up to today (the future is the other filter's)
+    if (settings.excludeRecentReleases) where.push(`(i."releaseDate" IS NULL OR i."releaseDate" <= ${p(monthsBefore(now, settings.recentReleaseMonths).toISOString().slice(0, 10))}::date OR i."releaseDate" > ${p(today)}::date)`);
     return this.list<RequestRow>(args, {
       name: 'unavailableRequests',
       columns: REQUEST_COLUMNS,

@@ -18,15 +18,19 @@ for (const language of iso6392) {
   // "Dutch; Flemish" → Dutch, Flemish; "Greek, Modern (1453-)" → Greek
   const parts = language.name.split(';').map((n) => n.trim());
   names.set(code, parts[0]!.replace(/\s*\(.*\)$/, ''));
-  for (const part of parts) {
-    const plain = part.toLowerCase();
-    if (!byName.has(plain)) byName.set(plain, code);
-    const head = plain.split(',')[0]!.trim();
-    if (head !== plain && !byName.has(head)) byName.set(head, code);
+  for (const part of parts) if (!byName.has(part.toLowerCase())) byName.set(part.toLowerCase(), code);
+}
+// then the heads of qualified names ("Greek, Modern (1453-)" → greek), where no language has that exact name
+// ("English, Old (ca.450-1100)" must not take "english")
+for (const language of iso6392) {
+  if (UNKNOWN.has(language.iso6392B)) continue;
+  for (const part of language.name.split(';')) {
+    const head = part.split(',')[0]!.trim().toLowerCase();
+    if (!byName.has(head)) byName.set(head, language.iso6392B);
   }
 }
 // names the list spells otherwise, and the common native ones
-for (const [name, code] of [['français', 'fre'], ['francais', 'fre'], ['anglais', 'eng'], ['deutsch', 'ger'], ['español', 'spa'], ['espanol', 'spa'], ['italiano', 'ita'], ['greek', 'gre']] as const) {
+for (const [name, code] of [['français', 'fre'], ['francais', 'fre'], ['anglais', 'eng'], ['deutsch', 'ger'], ['español', 'spa'], ['espanol', 'spa'], ['italiano', 'ita']] as const) {
   byName.set(name, code);
 }
 
