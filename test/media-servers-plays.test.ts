@@ -92,14 +92,18 @@ describe('Jellyfin plays become watch history', () => {
     const [episodeEvent, , filmEvent] = events;
     expect(episodeEvent!.media).toMatchObject({ kind: 'EPISODE', seasonNumber: 1, episodeNumber: 2, show: { title: 'The Office' }, externalIds: { jellyfin: episode.id } });
     expect(filmEvent!.media).toMatchObject({ kind: 'MOVIE', year: 2001, externalIds: { tmdb: '1001', jellyfin: film(1).id } });
-    // the same plays again: nothing new
+    // the same plays again: nothing new, and nothing even matched again
+    const considered = async () => (await server.app.db.sql.query<{ progress: { playsConsidered: number } }>(`SELECT progress FROM "Run" WHERE kind = 'media-server-sync' AND "userId" = (SELECT id FROM "User" WHERE email = $1) ORDER BY id DESC LIMIT 1`, [person.email]))[0]!.progress.playsConsidered;
+    expect(await considered()).toBe(4);
     await syncAndWait(server, person.token);
     expect(await history(person.token)).toHaveLength(3);
+    expect(await considered()).toBe(0);
     // a later viewing is a rewatch of the same item
     fake.play(ALICE, film(1).id, '2024-06-10T19:00:00Z', 2);
     await syncAndWait(server, person.token);
     const after = await history(person.token);
     expect(after).toHaveLength(4);
+    expect(await considered()).toBe(1);
     expect(after[3]).toMatchObject({ watchedAt: '2024-06-10T19:00:00.000Z', rewatch: true, media: { id: filmEvent!.media.id } });
     await fake.stop();
   });

@@ -16,6 +16,7 @@ CREATE TABLE "MediaServer" (
     "upstreamId" TEXT,
     "webhookSecretHash" TEXT,
     "historyUsers" TEXT[] DEFAULT ARRAY[]::TEXT[],
+    "historyGeneration" INTEGER,
     "generation" INTEGER NOT NULL DEFAULT 0,
     "syncStatus" "MediaServerSyncStatus" NOT NULL DEFAULT 'IDLE',
     "lastSyncAt" TIMESTAMPTZ(3),
@@ -58,6 +59,7 @@ CREATE TABLE "MediaServerItem" (
     "playedBy" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "playCount" INTEGER NOT NULL DEFAULT 0,
     "episodeCount" INTEGER NOT NULL DEFAULT 0,
+    "sortTitle" TEXT COLLATE "C" NOT NULL DEFAULT '',
 
     CONSTRAINT "MediaServerItem_pkey" PRIMARY KEY ("connectionId", "generation", "jellyfinId")
 );
@@ -137,6 +139,10 @@ CREATE INDEX "MediaServerItem_id_idx" ON "MediaServerItem"("id");
 CREATE INDEX "MediaServerItem_userId_idx" ON "MediaServerItem"("userId");
 CREATE INDEX "MediaServerRequest_id_idx" ON "MediaServerRequest"("id");
 CREATE INDEX "MediaServerRequest_userId_idx" ON "MediaServerRequest"("userId");
+-- The insights' orders, so a first page walks an index and stops (not in schema.prisma: partial and expression indexes)
+CREATE INDEX "MediaServerItem_old_idx" ON "MediaServerItem"("userId", (coalesce("lastPlayedAt", "addedAt")), "id") WHERE "kind" IN ('MOVIE', 'SERIES');
+CREATE INDEX "MediaServerItem_large_idx" ON "MediaServerItem"("userId", "sizeBytes", "id") WHERE "kind" = 'MOVIE';
+CREATE INDEX "MediaServerItem_language_idx" ON "MediaServerItem"("userId", "sortTitle", "id") WHERE "kind" IN ('MOVIE', 'EPISODE');
 CREATE INDEX "AllowlistEntry_userId_kind_id_idx" ON "AllowlistEntry"("userId", "kind", "id");
 
 -- AddForeignKey

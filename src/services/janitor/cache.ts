@@ -27,9 +27,10 @@ export class CacheWriter {
     await this.sql.query(
       `INSERT INTO "MediaServerItem" ("connectionId", generation, id, "userId", "jellyfinId", kind, title, year, "seriesJellyfinId", "seriesTitle",
          "seasonNumber", "episodeNumber", "tmdbId", "imdbId", "tvdbId", "addedAt", "sizeBytes", versions, "audioLanguages", "subtitleLanguages",
-         "unknownAudioTracks", "unknownSubtitleTracks")
+         "unknownAudioTracks", "unknownSubtitleTracks", "sortTitle")
        SELECT $1::uuid, $2::int, md5($1::text || ':' || i.jid)::uuid, $3::uuid, i.jid, i.kind::"MediaServerItemKind", i.title, i.year, i.series, i.series_title,
-         i.season, i.episode, i.tmdb, i.imdb, i.tvdb, i.added, i.size, i.versions, ${split('i.audio')}, ${split('i.subs')}, i.unknown_audio, i.unknown_subs
+         i.season, i.episode, i.tmdb, i.imdb, i.tvdb, i.added, i.size, i.versions, ${split('i.audio')}, ${split('i.subs')}, i.unknown_audio, i.unknown_subs,
+         lower(coalesce(i.series_title, i.title)) || chr(1) || lpad(coalesce(i.season, 0)::text, 4, '0') || lpad(coalesce(i.episode, 0)::text, 4, '0') || chr(1) || lower(i.title)
        FROM unnest($4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::int[], $11::int[], $12::text[], $13::text[], $14::text[],
                    $15::timestamptz[], $16::int8[], $17::int[], $18::text[], $19::text[], $20::int[], $21::int[])
          AS i(jid, kind, title, year, series, series_title, season, episode, tmdb, imdb, tvdb, added, size, versions, audio, subs, unknown_audio, unknown_subs)
@@ -133,10 +134,11 @@ export class CacheWriter {
   }
 
   /**
-   * Makes `generation` the server's cache in one statement, then drops the generation it replaced. Refused
-   * (false) when another sync swapped first.
+   * Makes `generation` the server's cache in one statement, then drops the generation it replaced and vacuums
+   * the table, so the insights read no dead rows and can use their indexes alone. Refused (false) when another
+   * sync swapped first.
    */
-  async swap(connectionId: string, generation: number): Promise<boolean> {
+  async swap(connectionId: string, generation: number, table: 'MediaServerItem' | 'MediaServerRequest'): Promise<boolean> {
     const swapped = await this.sql.query(
       `UPDATE "MediaServer" SET generation = $2::int, "lastSyncAt" = now(), "updatedAt" = now(),
          "itemCount" = (SELECT count(*)::int FROM "MediaServerItem" WHERE "connectionId" = $1::uuid AND generation = $2::int),
@@ -146,6 +148,7 @@ export class CacheWriter {
     );
     if (swapped.length === 0) return false;
     await this.discardStaged(connectionId);
+    await this.sql.query(`VACUUM (ANALYZE) "${table}"`);
     return true;
   }
 }

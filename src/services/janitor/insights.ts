@@ -83,11 +83,26 @@ const ITEM_COLUMNS = `i.id, i."connectionId", i."jellyfinId", i.kind::text AS ki
   coalesce(i."playedBy", '{}') AS "playedBy", i."playCount", i."episodeCount"`;
 const REQUEST_COLUMNS = `i.id, i."connectionId", i."requestId", i."tmdbId", i."mediaType", i."is4k", i.status, i."mediaStatus", i."requestedBy", i."requestedAt",
   i."updatedAt", i."availableAt", i."jellyfinMediaId", i.title, i."releaseDate"::text AS "releaseDate"`;
-/** the person's cache: rows of each of their servers' current generation */
-const ITEMS = `"MediaServerItem" i JOIN "MediaServer" c ON c.id = i."connectionId" AND c.generation = i.generation AND c."userId" = $1::uuid`;
-const REQUESTS = `"MediaServerRequest" i JOIN "MediaServer" c ON c.id = i."connectionId" AND c.generation = i.generation AND c."userId" = $1::uuid`;
+const ITEMS = `"MediaServerItem" i`;
+const REQUESTS = `"MediaServerRequest" i`;
 
-type SortKind = 'timestamptz' | 'float8' | 'text';
+/** A person's servers and the generation of each one's cache shown now. */
+type Generations = { id: string; generation: number }[];
+
+/**
+ * The person's cache: rows of each of their servers' current generation, named as constants so the planner
+ * estimates them from its statistics and an insight's first page can walk its (userId, order) index and stop.
+ */
+function current(generations: Generations, p: (value: unknown) => string): string {
+  if (generations.length === 0) return `i."userId" = $1::uuid AND false`;
+  const pairs = generations.map((g) => `(${p(g.id)}::uuid, ${p(g.generation)}::int)`).join(', ');
+  return `i."userId" = $1::uuid AND (i."connectionId", i.generation) IN (${pairs})`;
+}
+
+/** For look-ups by id, where one statement is all there is: a semi-join on the person's servers. */
+const CURRENT = `i."userId" = $1::uuid AND (i."connectionId", i.generation) IN (SELECT c.id, c.generation FROM "MediaServer" c WHERE c."userId" = $1::uuid)`;
+
+type SortKind = 'timestamptz' | 'int8' | 'text';
 interface ListSpec<Row> {
   name: string;
   columns: string;
@@ -117,38 +132,49 @@ export class InsightsService {
 
   /** Movies and series not played in `oldContentMonths` and added more than `minAgeMonths` ago, least recently active first. */
   async oldUnwatched(userId: string, args: PageArgs): Promise<InsightPage<ItemRow> & { unknownDateCount: () => Promise<number> }> {
-    const { now, settings, allow } = await this.context(userId);
+    const { now, settings, allow, generations } = await this.context(userId);
     const { values, p } = params([userId]);
+    const mine = current(generations, p);
     const playedBefore = p(monthsBefore(now, settings.oldContentMonths));
     const addedBefore = p(monthsBefore(now, settings.minAgeMonths));
-    const keep = notContent(allow, p);
-    const candidate = `i.kind IN ('MOVIE', 'SERIES') AND ${keep}`;
+    const candidate = `${mine} AND i.kind IN ('MOVIE', 'SERIES') AND ${notContent(allow, p)}`;
+    // an unknown date is never old: no added date, or played on a day nobody recorded
+    const old = `i."addedAt" < ${addedBefore}::timestamptz AND ((NOT i.played AND i."lastPlayedAt" IS NULL) OR i."lastPlayedAt" < ${playedBefore}::timestamptz)`;
+    const unknown = `(i."addedAt" IS NULL AND (i."lastPlayedAt" IS NULL OR i."lastPlayedAt" < ${playedBefore}::timestamptz))
+      OR (i."addedAt" < ${addedBefore}::timestamptz AND i.played AND i."lastPlayedAt" IS NULL)`;
     const page = await this.list<ItemRow>(args, {
       name: 'oldUnwatched',
       columns: ITEM_COLUMNS,
       from: ITEMS,
-      // an unknown date is never old: no added date, or played on a day nobody recorded
-      where: [candidate, `i."addedAt" < ${addedBefore}::timestamptz`, `((NOT i.played AND i."lastPlayedAt" IS NULL) OR i."lastPlayedAt" < ${playedBefore}::timestamptz)`],
+      where: [candidate, old],
       params: values,
       sort: { expr: `coalesce(i."lastPlayedAt", i."addedAt")`, kind: 'timestamptz', direction: 'asc' },
       reasons: (row) => oldUnwatchedReasons(row, settings, now),
     });
-    const unknown = `(i."addedAt" IS NULL AND (i."lastPlayedAt" IS NULL OR i."lastPlayedAt" < ${playedBefore}::timestamptz))
-      OR (i."addedAt" < ${addedBefore}::timestamptz AND i.played AND i."lastPlayedAt" IS NULL)`;
-    return { ...page, unknownDateCount: () => this.count(ITEMS, [candidate, `(${unknown})`], values) };
+    // both counts in one pass over the cache, asked for once whichever field wants it first
+    let counts: Promise<{ listed: number; unknown: number }> | null = null;
+    const countBoth = () =>
+      (counts ??= this.deps.sql
+        .query<{ listed: number; unknown: number }>(
+          `SELECT count(*) FILTER (WHERE ${old})::int AS listed, count(*) FILTER (WHERE ${unknown})::int AS unknown FROM ${ITEMS} WHERE ${candidate}`,
+          values,
+        )
+        .then((rows) => rows[0]!));
+    return { ...page, totalCount: async () => (await countBoth()).listed, unknownDateCount: async () => (await countBoth()).unknown };
   }
 
   /** Movies above `largeMovieGb` (decimal gigabytes, all versions together), biggest first. */
   async largeMovies(userId: string, args: PageArgs): Promise<InsightPage<ItemRow>> {
-    const { now, settings, allow } = await this.context(userId);
+    const { now, settings, allow, generations } = await this.context(userId);
     const { values, p } = params([userId]);
+    const mine = current(generations, p);
     return this.list<ItemRow>(args, {
       name: 'largeMovies',
       columns: ITEM_COLUMNS,
       from: ITEMS,
-      where: [`i.kind = 'MOVIE'`, `i."sizeBytes" > ${p(Math.round(settings.largeMovieGb * 1e9))}::int8`, notContent(allow, p)],
+      where: [mine, `i.kind = 'MOVIE'`, `i."sizeBytes" > ${p(Math.round(settings.largeMovieGb * 1e9))}::int8`, notContent(allow, p)],
       params: values,
-      sort: { expr: `i."sizeBytes"::float8`, kind: 'float8', direction: 'desc' },
+      sort: { expr: `i."sizeBytes"`, kind: 'int8', direction: 'desc' },
       reasons: (row) => largeMovieReasons(row, settings, now),
     });
   }
@@ -159,27 +185,29 @@ export class InsightsService {
    * covers its episodes.
    */
   async languageIssues(userId: string, args: PageArgs): Promise<InsightPage<ItemRow>> {
-    const { settings, allow } = await this.context(userId);
+    const { settings, allow, generations } = await this.context(userId);
     const { values, p } = params([userId]);
+    const mine = current(generations, p);
     const audio = p(settings.audioLanguages);
     const subtitles = p(settings.subtitleLanguages);
     const matches = (kind: 'FRENCH_ONLY' | 'FRENCH_SUBS_ONLY' | 'LANGUAGE_EXEMPT') =>
       `coalesce(i."jellyfinId" = ANY(${p(allow.jellyfinIds[kind])}::text[]) OR i."seriesJellyfinId" = ANY(${p(allow.jellyfinIds[kind])}::text[])
         OR (i.kind = 'MOVIE' AND i."tmdbId" = ANY(${p(allow.movieTmdbIds[kind])}::text[])), false)`;
-    const from = `(SELECT i.*, ${matches('FRENCH_ONLY')} AS "frenchOnly", ${matches('FRENCH_SUBS_ONLY')} AS "subsOnly", ${matches('LANGUAGE_EXEMPT')} AS exempt
-                   FROM ${ITEMS} WHERE i."userId" = $1::uuid AND i.kind IN ('MOVIE', 'EPISODE')) i`;
-    const requiredAudio = `CASE WHEN i."subsOnly" THEN '{}'::text[] WHEN i."frenchOnly" THEN array_remove(${audio}::text[], 'eng') ELSE ${audio}::text[] END`;
+    const [frenchOnly, subsOnly, exempt] = [matches('FRENCH_ONLY'), matches('FRENCH_SUBS_ONLY'), matches('LANGUAGE_EXEMPT')];
+    const requiredAudio = `CASE WHEN ${subsOnly} THEN '{}'::text[] WHEN ${frenchOnly} THEN array_remove(${audio}::text[], 'eng') ELSE ${audio}::text[] END`;
     const rows = await this.list<ItemRow & { frenchOnly: boolean; subsOnly: boolean }>(args, {
       name: 'languageIssues',
-      columns: `${ITEM_COLUMNS}, i."frenchOnly", i."subsOnly"`,
-      from,
-      where: [`NOT i.exempt`, `(NOT (coalesce(i."audioLanguages", '{}') @> ${requiredAudio}) OR NOT (coalesce(i."subtitleLanguages", '{}') @> ${subtitles}::text[]))`],
+      columns: `${ITEM_COLUMNS}, ${frenchOnly} AS "frenchOnly", ${subsOnly} AS "subsOnly"`,
+      from: ITEMS,
+      where: [
+        mine,
+        `i.kind IN ('MOVIE', 'EPISODE')`,
+        `NOT ${exempt}`,
+        `(NOT (coalesce(i."audioLanguages", '{}') @> ${requiredAudio}) OR NOT (coalesce(i."subtitleLanguages", '{}') @> ${subtitles}::text[]))`,
+      ],
       params: values,
-      sort: {
-        expr: `lower(coalesce(i."seriesTitle", i.title)) || chr(1) || lpad(coalesce(i."seasonNumber", 0)::text, 4, '0') || lpad(coalesce(i."episodeNumber", 0)::text, 4, '0') || chr(1) || lower(i.title) COLLATE "C"`,
-        kind: 'text',
-        direction: 'asc',
-      },
+      // series title, season, episode, title, lower-cased, compared bytewise (COLLATE "C")
+      sort: { expr: `i."sortTitle"`, kind: 'text', direction: 'asc' },
       reasons: (row) => {
         const rule: LanguageRule = row.subsOnly
           ? { audio: [], subtitles: settings.subtitleLanguages, because: 'FRENCH_SUBS_ONLY' }
@@ -195,9 +223,10 @@ export class InsightsService {
    * oldest first; with the filters on, releases in the future and within `recentReleaseMonths` are left out.
    */
   async unavailableRequests(userId: string, args: PageArgs): Promise<InsightPage<RequestRow>> {
-    const { now, settings, allow } = await this.context(userId);
+    const { now, settings, allow, generations } = await this.context(userId);
     const { values, p } = params([userId]);
-    const where = [`i.status IN (1, 2, 4)`, `coalesce(i."mediaStatus", 1) NOT IN (5, 6, 7)`, notContentRequest(allow, p)];
+    const mine = current(generations, p);
+    const where = [mine, `i.status IN (1, 2, 4)`, `coalesce(i."mediaStatus", 1) NOT IN (5, 6, 7)`, notContentRequest(allow, p)];
     const today = now.toISOString().slice(0, 10);
     if (settings.excludeFutureReleases) where.push(`(i."releaseDate" IS NULL OR i."releaseDate" <= ${p(today)}::date)`);
     // recent: released within the last recentReleaseMonths, up to today (the future is the other filter's)
@@ -215,13 +244,14 @@ export class InsightsService {
 
   /** Requests whose media became available in the last `recentDays`, newest first. */
   async recentlyAvailable(userId: string, args: PageArgs): Promise<InsightPage<RequestRow>> {
-    const { now, settings } = await this.context(userId);
+    const { now, settings, generations } = await this.context(userId);
     const { values, p } = params([userId]);
+    const mine = current(generations, p);
     return this.list<RequestRow>(args, {
       name: 'recentlyAvailable',
       columns: REQUEST_COLUMNS,
       from: REQUESTS,
-      where: [`i."mediaStatus" = 5`, `i."availableAt" >= ${p(daysBefore(now, settings.recentDays))}::timestamptz`, `i."availableAt" <= ${p(now)}::timestamptz`],
+      where: [mine, `i."mediaStatus" = 5`, `i."availableAt" >= ${p(daysBefore(now, settings.recentDays))}::timestamptz`, `i."availableAt" <= ${p(now)}::timestamptz`],
       params: values,
       sort: { expr: `i."availableAt"`, kind: 'timestamptz', direction: 'desc' },
       reasons: (row) => recentlyAvailableReasons(row, settings.recentDays, now),
@@ -230,22 +260,24 @@ export class InsightsService {
 
   /** Cached items of the person's current caches by their stable ids (for `node`). */
   async itemsByIds(userId: string, ids: string[]): Promise<ItemRow[]> {
-    return this.deps.sql.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE i."userId" = $1::uuid AND i.id = ANY($2::uuid[])`, [userId, ids]);
+    return this.deps.sql.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM ${ITEMS} WHERE ${CURRENT} AND i.id = ANY($2::uuid[])`, [userId, ids]);
   }
 
   async requestsByIds(userId: string, ids: string[]): Promise<RequestRow[]> {
-    const rows = await this.deps.sql.query<RequestRow & { releaseDate: unknown }>(`SELECT ${REQUEST_COLUMNS} FROM ${REQUESTS} WHERE i."userId" = $1::uuid AND i.id = ANY($2::uuid[])`, [userId, ids]);
+    const rows = await this.deps.sql.query<RequestRow & { releaseDate: unknown }>(`SELECT ${REQUEST_COLUMNS} FROM ${REQUESTS} WHERE ${CURRENT} AND i.id = ANY($2::uuid[])`, [userId, ids]);
     return rows.map(withReleaseDate);
   }
 
-  private async context(userId: string): Promise<{ now: Date; settings: Thresholds; allow: ActiveAllowlist }> {
+  private async context(userId: string): Promise<{ now: Date; settings: Thresholds; allow: ActiveAllowlist; generations: Generations }> {
     const now = this.clock();
-    const [settings, allow] = [await this.deps.settings.get(userId), await this.deps.allowlist.active(userId, now)];
-    return { now, settings, allow };
+    const settings = await this.deps.settings.get(userId);
+    const allow = await this.deps.allowlist.active(userId, now);
+    const generations = await this.deps.sql.query<{ id: string; generation: number }>(`SELECT id, generation FROM "MediaServer" WHERE "userId" = $1::uuid`, [userId]);
+    return { now, settings, allow, generations };
   }
 
   private async count(from: string, where: string[], values: unknown[]): Promise<number> {
-    const [row] = await this.deps.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${from} WHERE i."userId" = $1::uuid AND ${where.join(' AND ')}`, values);
+    const [row] = await this.deps.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${from} WHERE ${where.join(' AND ')}`, values);
     return row?.n ?? 0;
   }
 
@@ -263,8 +295,8 @@ export class InsightsService {
     }
     const rows = await this.deps.sql.query<Row & { sortKey: unknown }>(
       `SELECT ${spec.columns}, ${spec.sort.expr} AS "sortKey" FROM ${spec.from}
-       WHERE i."userId" = $1::uuid AND ${where.join(' AND ')}
-       ORDER BY "sortKey" ${spec.sort.direction}, i.id ${spec.sort.direction} LIMIT ${size + 1}`,
+       WHERE ${where.join(' AND ')}
+       ORDER BY ${spec.sort.expr} ${spec.sort.direction}, i.id ${spec.sort.direction} LIMIT ${size + 1}`,
       values,
     );
     const more = rows.length > size;

@@ -24,14 +24,15 @@ const CHUNK = 1000;
  * rule (items missing are created, as imports do). An item already watched that day, by any source, is not
  * watched again: re-syncs, the webhook and an imported diary never double a viewing. One person's plays are
  * written one writer at a time (a transaction-scoped advisory lock), so the sync and the webhook cannot race.
+ * A sync passes one resolver for all its chunks: each item is looked up once, and the library's statistics
+ * are refreshed as it grows (see MediaResolver).
  */
-export async function recordPlays(sql: RawSql, userId: string, plays: Play[]): Promise<PlayCounts> {
+export async function recordPlays(sql: RawSql, userId: string, plays: Play[], resolver = new MediaResolver(userId, false)): Promise<PlayCounts> {
   const counts: PlayCounts = { recorded: 0, duplicates: 0, unmatched: 0 };
   for (let at = 0; at < plays.length; at += CHUNK) {
     const chunk = plays.slice(at, at + CHUNK);
     await sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('klug-plays:' || $1::text))`, [userId]);
-      const resolver = new MediaResolver(userId, false);
       await resolver.resolve(tx, chunk.map((p) => p.media));
       const rows = chunk.flatMap((p) => {
         const mediaId = resolver.idOf(p.media);

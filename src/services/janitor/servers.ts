@@ -60,7 +60,8 @@ export class MediaServerService {
     if (existing) {
       const server = await this.deps.prisma.mediaServer.update({
         where: { id: existing.id },
-        data: { apiKey: sealed, ...info, ...(input.historyUsers ? { historyUsers } : {}), lastError: null, syncStatus: existing.syncStatus === 'ERROR' ? 'IDLE' : existing.syncStatus },
+        // other history users: their plays are read again from the start
+        data: { apiKey: sealed, ...info, ...(input.historyUsers ? { historyUsers, historyGeneration: null } : {}), lastError: null, syncStatus: existing.syncStatus === 'ERROR' ? 'IDLE' : existing.syncStatus },
       });
       return { server, webhookSecret: null };
     }

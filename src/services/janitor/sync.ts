@@ -9,6 +9,7 @@ import type { JellyfinClient, JellyfinUser } from './jellyfin.js';
 import type { JellyseerrClient, SeerrRequest } from './jellyseerr.js';
 import { recordPlays, type Play, type PlayCounts } from './plays.js';
 import type { MediaDescription } from '../library/matching.js';
+import { MediaResolver } from '../library/media-resolver.js';
 
 export interface SyncDeps {
   sql: RawSql;
@@ -35,22 +36,31 @@ export async function syncJellyfin(deps: SyncDeps, ctx: RunContext, server: Medi
   await cache.discardStaged(server.id);
   await ctx.progress(counters, { force: true });
 
+  const started = performance.now();
+  const took: Record<string, number> = {};
+  const lap = (phase: string) => (took[phase] = Math.round(performance.now() - started - Object.values(took).reduce((a, b) => a + b, 0)));
+  // the next page is asked for while this one is written: Jellyfin and the database work side by side
+  let next = ahead(client.items(0, ctx.signal));
   for (let start = 0, total = 1; start < total; ) {
-    const page = await client.items(start, ctx.signal);
+    const page = await next;
     if (page.received === 0 && start < page.total) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'Jellyfin', `Jellyfin stopped answering items at ${start} of ${page.total}`);
-    await cache.writeItems(server, generation, page.items);
     start += page.received;
     total = page.total;
+    if (start < total) next = ahead(client.items(start, ctx.signal));
+    await cache.writeItems(server, generation, page.items);
     counters.items += page.items.length;
     counters.itemsTotal = Math.max(total, counters.items);
     await ctx.progress(counters);
   }
+  // a fresh generation is as large as the cache: without statistics, the updates and look-ups below scan it per row
+  await deps.sql.query('ANALYZE "MediaServerItem"');
+  lap('items');
 
   const users = await client.users(ctx.signal);
   counters.phase = 'played';
   counters.usersTotal = users.length;
   const byItem = new Map<string, { lastPlayedAt: Date | null; playedBy: string[]; playCount: number }>();
-  const plays: { jellyfinId: string; at: Date }[] = [];
+  const plays: { jellyfinId: string; user: string; at: Date }[] = [];
   const historyUsers = new Set(server.historyUsers.map((u) => u.toLowerCase()));
   for (const user of users) {
     await readPlayed(client, ctx, user, (play) => {
@@ -59,33 +69,66 @@ export async function syncJellyfin(deps: SyncDeps, ctx: RunContext, server: Medi
       seen.playedBy.push(user.name);
       seen.playCount += play.playCount;
       byItem.set(play.jellyfinId, seen);
-      if (play.lastPlayedAt && (historyUsers.size === 0 || historyUsers.has(user.name.toLowerCase()) || historyUsers.has(user.id))) plays.push({ jellyfinId: play.jellyfinId, at: play.lastPlayedAt });
+      const mine = historyUsers.size === 0 || historyUsers.has(user.name.toLowerCase()) || historyUsers.has(user.id);
+      if (play.lastPlayedAt && mine) plays.push({ jellyfinId: play.jellyfinId, user: user.name, at: play.lastPlayedAt });
     });
     counters.users++;
     await ctx.progress(counters);
   }
+  lap('played');
   const played = [...byItem].map(([jellyfinId, p]) => ({ jellyfinId, ...p }));
   for (let at = 0; at < played.length; at += PLAYED_CHUNK) await cache.writePlayed(server.id, generation, played.slice(at, at + PLAYED_CHUNK));
   counters.played = played.length;
   await cache.rollUpSeries(server.id, generation);
 
+  // read before the swap drops the generation it compares with
+  const fresh = server.historyGeneration === server.generation ? await unseenPlays(deps.sql, server, plays) : plays;
   ctx.throwIfStopped();
-  if (!(await cache.swap(server.id, generation))) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'Jellyfin', 'another sync of this server finished first');
+  if (!(await cache.swap(server.id, generation, 'MediaServerItem'))) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'Jellyfin', 'another sync of this server finished first');
+  lap('swap');
   counters.phase = 'history';
   await ctx.progress(counters, { force: true });
-  const written = await playsIntoHistory(deps.sql, server, generation, plays);
-  return { ...counters, phase: 'done', plays: written.recorded, playsDuplicate: written.duplicates, playsUnmatched: written.unmatched };
+  const written = await playsIntoHistory(deps.sql, server, generation, fresh);
+  await deps.sql.query(`UPDATE "MediaServer" SET "historyGeneration" = $2::int WHERE id = $1::uuid`, [server.id, generation]);
+  lap('history');
+  deps.log.info({ mediaServer: server.id, items: counters.items, plays: written.recorded, ms: took }, 'jellyfin synced');
+  return { ...counters, phase: 'done', playsConsidered: fresh.length, plays: written.recorded, playsDuplicate: written.duplicates, playsUnmatched: written.unmatched };
 }
 
 async function readPlayed(client: JellyfinClient, ctx: RunContext, user: JellyfinUser, each: (play: { jellyfinId: string; lastPlayedAt: Date | null; playCount: number }) => void): Promise<void> {
+  let next = ahead(client.played(user.id, 0, ctx.signal));
   for (let start = 0, total = 1; start < total; ) {
-    const page = await client.played(user.id, start, ctx.signal);
+    const page = await next;
     if (page.received === 0 && start < page.total) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'Jellyfin', `Jellyfin stopped answering played items at ${start} of ${page.total}`);
-    page.items.forEach(each);
     start += page.received;
     total = page.total;
+    if (start < total) next = ahead(client.played(user.id, start, ctx.signal));
+    page.items.forEach(each);
     ctx.throwIfStopped();
   }
+}
+
+/**
+ * The plays the generation before this sync had not seen, when all of that generation's plays are in the
+ * history already: a user's last play of an item no later than the item's last play then, by a user who had
+ * played it then, was that user's last play then too. Clock-free: Jellyfin's dates are compared with Jellyfin's.
+ */
+async function unseenPlays<Play extends { jellyfinId: string; user: string; at: Date }>(sql: RawSql, server: MediaServer, plays: Play[]): Promise<Play[]> {
+  const before = await sql.query<{ jellyfinId: string; lastPlayedAt: Date | null; playedBy: string[] | null }>(
+    `SELECT "jellyfinId", "lastPlayedAt", "playedBy" FROM "MediaServerItem" WHERE "connectionId" = $1::uuid AND generation = $2::int AND played AND kind <> 'SERIES'`,
+    [server.id, server.generation],
+  );
+  const seen = new Map(before.map((b) => [b.jellyfinId, b]));
+  return plays.filter((play) => {
+    const then = seen.get(play.jellyfinId);
+    return !(then?.lastPlayedAt && play.at <= then.lastPlayedAt && (then.playedBy ?? []).includes(play.user.replaceAll(',', ' ')));
+  });
+}
+
+/** A request started ahead of its turn: its failure is seen when it is awaited, never as an unhandled rejection. */
+function ahead<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 type CachedItem = {
@@ -139,6 +182,7 @@ export function describeCached(item: CachedItem): MediaDescription {
 
 async function playsIntoHistory(sql: RawSql, server: MediaServer, generation: number, plays: { jellyfinId: string; at: Date }[]): Promise<PlayCounts> {
   const total: PlayCounts = { recorded: 0, duplicates: 0, unmatched: 0 };
+  const resolver = new MediaResolver(server.userId, false);
   for (let at = 0; at < plays.length; at += 1000) {
     const chunk = plays.slice(at, at + 1000);
     const items = await cachedItems(sql, server.id, generation, [...new Set(chunk.map((p) => p.jellyfinId))]);
@@ -146,7 +190,7 @@ async function playsIntoHistory(sql: RawSql, server: MediaServer, generation: nu
       const item = items.get(p.jellyfinId);
       return item && item.kind !== 'SERIES' ? [{ media: describeCached(item), watchedAt: p.at }] : [];
     });
-    const counts = await recordPlays(sql, server.userId, described);
+    const counts = await recordPlays(sql, server.userId, described, resolver);
     total.recorded += counts.recorded;
     total.duplicates += counts.duplicates;
     total.unmatched += counts.unmatched + chunk.length - described.length;
@@ -182,8 +226,9 @@ export async function syncJellyseerr(deps: SyncDeps, ctx: RunContext, server: Me
   await lookUpTitles(deps, ctx, server.userId, client, [...requests.values()], counters);
   const all = [...requests.values()];
   for (let at = 0; at < all.length; at += 2000) await cache.writeRequests(server, generation, all.slice(at, at + 2000));
+  await deps.sql.query('ANALYZE "MediaServerRequest"');
   ctx.throwIfStopped();
-  if (!(await cache.swap(server.id, generation))) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'Jellyseerr', 'another sync of this server finished first');
+  if (!(await cache.swap(server.id, generation, 'MediaServerRequest'))) throw new UpstreamError('UPSTREAM_BAD_RESPONSE', 'Jellyseerr', 'another sync of this server finished first');
   return { ...counters, phase: 'done' };
 }
 
