@@ -193,6 +193,19 @@ describe('syncMediaServers', () => {
     await fake.stop();
   });
 
+  it('reads Jellyfin 10.8 as well: no ItemId in UserData, the operating system filled in', async () => {
+    const fake = await new FakeJellyfin({ version: '10.8.13' }).start();
+    fake.add(movie(1), movie(2)).addUser({ id: guid(900), name: 'alice' }).play(guid(900), guid(2), '2024-01-03T20:11:45.0000000Z');
+    const person = await server.newPerson();
+    const { id } = await connect(server, person.token, { kind: 'JELLYFIN', url: fake.url, apiKey: fake.apiKey });
+    const [synced] = await syncAndWait(server, person.token);
+    expect(synced).toMatchObject({ syncStatus: 'IDLE', itemCount: 2, progress: { playedItems: 1 } });
+    expect(await rows(`SELECT "jellyfinId", "lastPlayedAt" FROM "MediaServerItem" WHERE "connectionId" = $1::uuid AND played`, [rawId(id)])).toEqual([{ jellyfinId: guid(2), lastPlayedAt: new Date('2024-01-03T20:11:45Z') }]);
+    const version = await server.gql(graphql(`query ServerVersion { mediaServers { version } }`), {}, { token: person.token });
+    expect(version.mediaServers[0]!.version).toBe('10.8.13');
+    await fake.stop();
+  });
+
   it('keeps the last good cache when the server times out, fails or answers garbage mid-sync, and shows nothing half-written', async () => {
     const fake = await jellyfin([movie(1), movie(2), movie(3), movie(4), movie(5)]);
     const person = await server.newPerson();
