@@ -18,9 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, gql, KEEP, SIGN_UP } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, fullGc, gql, KEEP, SIGN_UP } from './support.js';
 
 process.env.NODE_ENV = 'production';
 const { startApp } = await import('../src/server/app.js');
@@ -30,14 +28,6 @@ const TARGETS = { syncMs: 30_000, rssGrowthMb: 300, firstPageMs: 100 };
 const WARM_UPS = 5;
 const RUNS = 30;
 
-const gc: () => void = (() => {
-  try {
-    setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
-  } catch {
-    return () => undefined;
-  }
-})();
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -93,8 +83,8 @@ try {
     if (connected.connectMediaServer.__typename !== 'ConnectMediaServerSuccess') throw new Error(`connect ${kind}: ${connected.connectMediaServer.message}`);
   }
 
-  gc();
-  gc();
+  fullGc();
+  fullGc();
   const baseline = process.memoryUsage.rss();
   const first = await syncTimed(token);
   const servers = (await gql<{ mediaServers: Record<string, unknown>[] }>(app.url, SERVERS, {}, token)).mediaServers;

@@ -5,28 +5,21 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger.js';
 import { graphql } from './gql/index.js';
 import { FakeJellyfin, dotnetDate, guid, type FakeItem } from './support/fake-jellyfin.js';
 import { FakeJellyseerr } from './support/fake-jellyseerr.js';
+import { capturedLogs } from './support/logs.js';
 import { CONNECT, connect, rawId, SERVERS, syncAndWait } from './support/media-servers.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { connected, subscribe } from './support/subscriptions.js';
 
-const lines: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    done();
-  },
-});
+const { log, lines } = capturedLogs();
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
-    log: createLogger('trace', sink),
+    log,
     overrides: { mediaServers: { timeoutMs: 1500, tries: 2, retryBaseMs: 5, itemPageSize: 2, playedPageSize: 2, requestPageSize: 2, titleConcurrency: 2 } },
   });
 });

@@ -3,6 +3,7 @@ import { builder } from '../schema/builder.js';
 import { DeleteResult } from '../schema/errors.js';
 import { decodeId } from '../schema/ids.js';
 import { ConnectMediaServerInput, ConnectMediaServerResult, MediaServerType, RotateWebhookSecretResult, SyncResult } from '../schema/media-servers.js';
+import { runChanges } from './run-changes.js';
 import { requireViewer } from './viewer.js';
 
 builder.queryField('mediaServers', (t) =>
@@ -61,21 +62,8 @@ builder.subscriptionField('mediaServerSyncProgress', (t) =>
     subscribe: (_root, args, ctx) => {
       const userId = requireViewer(ctx).user.id;
       const id = decodeId(String(args.id), 'MediaServer');
-      // listen before reading the current state, so no change falls between the two
-      const updates = ctx.pubsub.subscribe('run:changed', id)[Symbol.asyncIterator]();
-      const first = updates.next();
-      return (async function* () {
-        try {
-          yield await ctx.services.mediaServers.require(userId, id);
-          for (let next = await first; !next.done; next = await updates.next()) {
-            const server = next.value.view as MediaServer | null;
-            if (!server) return; // disconnected
-            yield server;
-          }
-        } finally {
-          await updates.return?.();
-        }
-      })();
+      // open-ended: a server syncs again and again; a disconnected one ends it
+      return runChanges<MediaServer>(ctx, id, () => ctx.services.mediaServers.require(userId, id));
     },
     resolve: (server) => server,
   }),

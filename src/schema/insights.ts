@@ -107,39 +107,19 @@ export const InsightRequestConnection = insightConnection(MediaRequestType, Requ
 export const InsightsType = builder.objectRef<{ userId: string }>('Insights').implement({
   description: 'What could be cleaned up or fixed on your media servers, each with its reasons (from the cache of the last good sync)',
   fields: (t) => {
-    const page = { first: t.arg.int(), after: t.arg.string() };
-    const args = (a: { first?: number | null; after?: string | null }) => ({ first: a.first, after: a.after });
+    const insight = (type: typeof InsightItemConnection | typeof InsightRequestConnection, name: 'oldUnwatched' | 'largeMovies' | 'languageIssues' | 'unavailableRequests' | 'recentlyAvailable', description: string) =>
+      t.field({
+        type,
+        description,
+        args: { first: t.arg.int(), after: t.arg.string() },
+        resolve: (o, a, ctx) => ctx.services.insights[name](o.userId, { first: a.first, after: a.after }) as never,
+      });
     return {
-      oldUnwatched: t.field({
-        type: OldUnwatchedConnection,
-        description: 'movies and series not played in oldContentMonths and added more than minAgeMonths ago',
-        args: page,
-        resolve: (o, a, ctx) => ctx.services.insights.oldUnwatched(o.userId, args(a)) as never,
-      }),
-      largeMovies: t.field({
-        type: InsightItemConnection,
-        description: 'movies above largeMovieGb, biggest first',
-        args: page,
-        resolve: (o, a, ctx) => ctx.services.insights.largeMovies(o.userId, args(a)) as never,
-      }),
-      languageIssues: t.field({
-        type: InsightItemConnection,
-        description: 'movies and episodes missing a required audio or subtitle language',
-        args: page,
-        resolve: (o, a, ctx) => ctx.services.insights.languageIssues(o.userId, args(a)) as never,
-      }),
-      unavailableRequests: t.field({
-        type: InsightRequestConnection,
-        description: 'Jellyseerr requests still not available, oldest first',
-        args: page,
-        resolve: (o, a, ctx) => ctx.services.insights.unavailableRequests(o.userId, args(a)) as never,
-      }),
-      recentlyAvailable: t.field({
-        type: InsightRequestConnection,
-        description: 'Jellyseerr requests available within the last recentDays, newest first',
-        args: page,
-        resolve: (o, a, ctx) => ctx.services.insights.recentlyAvailable(o.userId, args(a)) as never,
-      }),
+      oldUnwatched: insight(OldUnwatchedConnection, 'oldUnwatched', 'movies and series not played in oldContentMonths and added more than minAgeMonths ago'),
+      largeMovies: insight(InsightItemConnection, 'largeMovies', 'movies above largeMovieGb, biggest first'),
+      languageIssues: insight(InsightItemConnection, 'languageIssues', 'movies and episodes missing a required audio or subtitle language'),
+      unavailableRequests: insight(InsightRequestConnection, 'unavailableRequests', 'Jellyseerr requests still not available, oldest first'),
+      recentlyAvailable: insight(InsightRequestConnection, 'recentlyAvailable', 'Jellyseerr requests available within the last recentDays, newest first'),
     };
   },
 });

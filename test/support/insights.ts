@@ -11,63 +11,57 @@ export const INSIGHTS = graphql(`
           endCursor
         }
         edges {
-          reasons
-          node {
-            id
-            title
-            kind
-          }
+          ...InsightItemEdgeFields
         }
       }
       largeMovies(first: $first) {
         totalCount
         edges {
-          reasons
-          node {
-            id
-            title
-            sizeBytes
-          }
+          ...InsightItemEdgeFields
         }
       }
       languageIssues(first: $first) {
         totalCount
         edges {
-          reasons
-          node {
-            id
-            title
-            kind
-            audioLanguages
-            subtitleLanguages
-          }
+          ...InsightItemEdgeFields
         }
       }
       unavailableRequests(first: $first) {
         totalCount
         edges {
-          reasons
-          node {
-            id
-            title
-            requestId
-            status
-            mediaStatus
-          }
+          ...InsightRequestEdgeFields
         }
       }
       recentlyAvailable(first: $first) {
         totalCount
         edges {
-          reasons
-          node {
-            id
-            title
-            requestId
-            availableAt
-          }
+          ...InsightRequestEdgeFields
         }
       }
+    }
+  }
+
+  fragment InsightItemEdgeFields on InsightItemEdge {
+    reasons
+    node {
+      id
+      title
+      kind
+      sizeBytes
+      audioLanguages
+      subtitleLanguages
+    }
+  }
+
+  fragment InsightRequestEdgeFields on InsightRequestEdge {
+    reasons
+    node {
+      id
+      title
+      requestId
+      status
+      mediaStatus
+      availableAt
     }
   }
 `);

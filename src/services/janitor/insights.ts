@@ -3,6 +3,8 @@ import type { Paginator } from '../pagination.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../pagination.js';
 import { ValidationError } from '../errors.js';
 import type { AllowlistService, ActiveAllowlist } from './allowlist.js';
+import type { JellyfinItem } from './jellyfin.js';
+import type { SeerrRequest } from './jellyseerr.js';
 import {
   daysBefore,
   languageReasons,
@@ -15,26 +17,10 @@ import {
 } from './reasons.js';
 import type { JanitorSettingsService, Thresholds } from './settings.js';
 
-export interface ItemRow {
+/** A cached Jellyfin item as the insights read it: what the sync parsed, and who played it when. */
+export interface ItemRow extends Omit<JellyfinItem, 'seriesJellyfinId'> {
   id: string;
   connectionId: string;
-  jellyfinId: string;
-  kind: 'MOVIE' | 'SERIES' | 'EPISODE';
-  title: string;
-  year: number | null;
-  seriesTitle: string | null;
-  seasonNumber: number | null;
-  episodeNumber: number | null;
-  tmdbId: string | null;
-  imdbId: string | null;
-  tvdbId: string | null;
-  addedAt: Date | null;
-  sizeBytes: number;
-  versions: number;
-  audioLanguages: string[];
-  subtitleLanguages: string[];
-  unknownAudioTracks: number;
-  unknownSubtitleTracks: number;
   played: boolean;
   lastPlayedAt: Date | null;
   playedBy: string[];
@@ -42,20 +28,11 @@ export interface ItemRow {
   episodeCount: number;
 }
 
-export interface RequestRow {
+/** A cached Jellyseerr request with its title and release date. */
+export interface RequestRow extends Omit<SeerrRequest, 'mediaType'> {
   id: string;
   connectionId: string;
-  requestId: number;
-  tmdbId: string;
   mediaType: string;
-  is4k: boolean;
-  status: number;
-  mediaStatus: number | null;
-  requestedBy: string | null;
-  requestedAt: Date;
-  updatedAt: Date | null;
-  availableAt: Date | null;
-  jellyfinMediaId: string | null;
   title: string | null;
   releaseDate: Date | null;
 }
