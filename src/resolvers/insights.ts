@@ -18,18 +18,22 @@ builder.queryFields((t) => ({
     description: 'clean-up and language insights over your synced Jellyfin and Jellyseerr servers',
     resolve: (_root, _args, ctx) => ({ userId: requireViewer(ctx).user.id }),
   }),
-  allowlist: t.prismaConnection({
-    type: 'AllowlistEntry',
-    cursor: 'id',
-    description: 'newest first; expired entries stay listed (active: false) until removed',
-    args: { kind: t.arg({ type: AllowlistKindEnum }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.prisma.allowlistEntry.findMany({
-        ...query,
-        where: { userId: requireViewer(ctx).user.id, ...(args.kind ? { kind: args.kind } : {}) },
-        orderBy: { id: 'desc' },
-      }),
-  }),
+  allowlist: t.prismaConnection(
+    {
+      type: 'AllowlistEntry',
+      cursor: 'id',
+      description: 'newest first; expired entries stay listed (active: false) until removed',
+      args: { kind: t.arg({ type: AllowlistKindEnum }) },
+      resolve: (query, _root, args, ctx) =>
+        ctx.prisma.allowlistEntry.findMany({
+          ...query,
+          where: { userId: requireViewer(ctx).user.id, ...(args.kind ? { kind: args.kind } : {}) },
+          orderBy: { id: 'desc' },
+        }),
+    },
+    { name: 'AllowlistEntryConnection' },
+    { name: 'AllowlistEntryEdge' },
+  ),
   janitorSettings: t.field({
     type: JanitorSettingsType,
     description: 'your thresholds and required languages (the defaults until you change them)',
