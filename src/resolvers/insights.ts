@@ -24,12 +24,7 @@ builder.queryFields((t) => ({
       cursor: 'id',
       description: 'newest first; expired entries stay listed (active: false) until removed',
       args: { kind: t.arg({ type: AllowlistKindEnum }) },
-      resolve: (query, _root, args, ctx) =>
-        ctx.prisma.allowlistEntry.findMany({
-          ...query,
-          where: { userId: requireViewer(ctx).user.id, ...(args.kind ? { kind: args.kind } : {}) },
-          orderBy: { id: 'desc' },
-        }),
+      resolve: (query, _root, args, ctx) => ctx.services.allowlist.list(requireViewer(ctx).user.id, args.kind, query),
     },
     { name: 'AllowlistEntryConnection' },
     { name: 'AllowlistEntryEdge' },

@@ -10,8 +10,7 @@ builder.queryField('mediaServers', (t) =>
   t.prismaField({
     type: ['MediaServer'],
     description: 'your Jellyfin and Jellyseerr servers, oldest first',
-    resolve: (query, _root, _args, ctx) =>
-      ctx.prisma.mediaServer.findMany({ ...query, where: { userId: requireViewer(ctx).user.id }, orderBy: { createdAt: 'asc' } }),
+    resolve: (query, _root, _args, ctx) => ctx.services.mediaServers.list(requireViewer(ctx).user.id, query),
   }),
 );
 

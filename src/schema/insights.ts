@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../services/error
 import { builder } from './builder.js';
 import { resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 
 export const MediaServerItemKindEnum = builder.enumType('MediaServerItemKind', { values: ['MOVIE', 'SERIES', 'EPISODE'] as const });
 export const AllowlistKindEnum = builder.enumType('AllowlistKind', {
@@ -185,12 +186,9 @@ export const AllowlistEntryInput = builder.inputType('AllowlistEntryInput', {
   }),
 });
 
-const AllowlistEntrySuccess = builder.objectRef<{ entryId: string }>('AllowlistEntrySuccess').implement({
-  fields: (t) => ({
-    allowlistEntry: t.prismaField({
-      type: 'AllowlistEntry',
-      resolve: (query, result, _args, ctx) => ctx.prisma.allowlistEntry.findUniqueOrThrow({ ...query, where: { id: result.entryId } }),
-    }),
-  }),
+const AllowlistEntrySuccess = successPayload('AllowlistEntrySuccess', {
+  field: 'allowlistEntry',
+  model: 'AllowlistEntry',
+  id: (result: { entryId: string }) => result.entryId,
 });
 export const AllowlistEntryResult = resultUnion('AllowlistEntryResult', AllowlistEntrySuccess, [ValidationError, NotFoundError, ConflictError]);

@@ -11,6 +11,7 @@ import {
 import { builder } from './builder.js';
 import { ErrorInterface, resultUnion } from './errors.js';
 import { asUuid, NO_MATCH } from './ids.js';
+import { successPayload } from './payloads.js';
 
 export const MediaServerKindEnum = builder.enumType('MediaServerKind', { values: ['JELLYFIN', 'JELLYSEERR'] as const });
 export const MediaServerSyncStatusEnum = builder.enumType('MediaServerSyncStatus', {
@@ -118,12 +119,11 @@ export const ConnectMediaServerInput = builder.inputType('ConnectMediaServerInpu
 });
 
 const ServerSecretSuccess = (name: string) =>
-  builder.objectRef<{ serverId: string; webhookSecret: string | null }>(name).implement({
+  successPayload(name, {
+    field: 'mediaServer',
+    model: 'MediaServer',
+    id: (result: { serverId: string; webhookSecret: string | null }) => result.serverId,
     fields: (t) => ({
-      mediaServer: t.prismaField({
-        type: 'MediaServer',
-        resolve: (query, result, _args, ctx) => ctx.prisma.mediaServer.findUniqueOrThrow({ ...query, where: { id: result.serverId } }),
-      }),
       webhookSecret: t.exposeString('webhookSecret', {
         nullable: true,
         description: 'Jellyfin: the webhook secret, shown this once (stored hashed); null when the server was connected before',

@@ -1,4 +1,4 @@
-import type { AllowlistEntry, AllowlistKind, PrismaClient } from '../../generated/prisma/client.js';
+import type { AllowlistEntry, AllowlistKind, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { RawSql } from '../../db/database.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 
@@ -47,6 +47,11 @@ export class AllowlistService {
     return same
       ? this.deps.prisma.allowlistEntry.update({ where: { id: same.id }, data })
       : this.deps.prisma.allowlistEntry.create({ data: { userId, kind: input.kind, ...data } });
+  }
+
+  /** The person's entries (of one kind), newest first; `query` is the caller's selection and paging. */
+  list(userId: string, kind: AllowlistKind | null | undefined, query: Pick<Prisma.AllowlistEntryFindManyArgs, 'select' | 'include' | 'take' | 'skip' | 'cursor'> = {}): Promise<AllowlistEntry[]> {
+    return this.deps.prisma.allowlistEntry.findMany({ ...query, where: { userId, ...(kind ? { kind } : {}) }, orderBy: { id: 'desc' } }) as Promise<AllowlistEntry[]>;
   }
 
   async remove(userId: string, id: string): Promise<string> {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { MediaServer, MediaServerKind, PrismaClient } from '../../generated/prisma/client.js';
+import type { MediaServer, MediaServerKind, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { RunQueue } from '../../jobs/run-queue.js';
 import type { Logger } from '../../logger.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { conflictOnUnique, NotFoundError, ValidationError } from '../errors.js';
 import type { SecretBox } from '../secret-box.js';
 import { JellyfinClient } from './jellyfin.js';
 import { JellyseerrClient } from './jellyseerr.js';
@@ -32,8 +32,9 @@ export class MediaServerService {
     private readonly deps: { prisma: PrismaClient; secretBox: SecretBox; runs: RunQueue; settings: UpstreamSettings; log: Logger },
   ) {}
 
-  list(userId: string): Promise<MediaServer[]> {
-    return this.deps.prisma.mediaServer.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } });
+  /** The person's servers, oldest first; `query` is the caller's selection (Pothos's), when it has one. */
+  list(userId: string, query: Pick<Prisma.MediaServerFindManyArgs, 'select' | 'include'> = {}): Promise<MediaServer[]> {
+    return this.deps.prisma.mediaServer.findMany({ ...query, where: { userId }, orderBy: { createdAt: 'asc' } }) as Promise<MediaServer[]>;
   }
 
   async require(userId: string, id: string): Promise<MediaServer> {
@@ -68,10 +69,7 @@ export class MediaServerService {
     const webhookSecret = input.kind === 'JELLYFIN' ? newSecret() : null;
     const server = await this.deps.prisma.mediaServer
       .create({ data: { userId, kind: input.kind, url, apiKey: sealed, ...info, historyUsers, webhookSecretHash: webhookSecret ? hashSecret(webhookSecret) : null } })
-      .catch((error: unknown) => {
-        if ((error as { code?: string }).code === 'P2002') throw new ConflictError('This server was connected meanwhile', ['input', 'url']);
-        throw error;
-      });
+      .catch(conflictOnUnique('This server was connected meanwhile', ['input', 'url']));
     this.deps.log.info({ mediaServer: server.id, kind: server.kind, version: server.version }, 'media server connected');
     return { server, webhookSecret };
   }
