@@ -39,6 +39,14 @@ const DISCONNECT = graphql(`
   }
 `);
 
+const SYNC_ONE = graphql(`
+  mutation SyncOneServer($id: ID) {
+    syncMediaServers(id: $id) {
+      __typename
+    }
+  }
+`);
+
 const PROGRESS = graphql(`
   subscription MediaServerProgress($id: ID!) {
     mediaServerSyncProgress(id: $id) {
@@ -203,11 +211,27 @@ describe('syncMediaServers', () => {
     const fake = await jellyfin([movie(1), movie(2), movie(3), movie(4), movie(5)]);
     const person = await server.newPerson();
     const { id } = await connect(server, person.token, { kind: 'JELLYFIN', url: fake.url, apiKey: fake.apiKey });
-    const [good] = await syncAndWait(server, person.token);
+    await syncAndWait(server, person.token);
     const cacheOf = () => rows(`SELECT "jellyfinId" FROM "MediaServerItem" WHERE "connectionId" = $1::uuid ORDER BY "jellyfinId"`, [rawId(id)]);
-    const goodCache = await cacheOf();
-    expect(goodCache).toHaveLength(5);
+    const firstCache = await cacheOf();
+    expect(firstCache).toHaveLength(5);
     fake.remove(guid(5)).add(movie(6));
+    // while a sync has written part of the next generation, the insights still read the last good one
+    const OLD = graphql(`query OldDuringSync { insights { oldUnwatched(first: 10) { totalCount edges { node { jellyfinId } } } } }`);
+    const gate = fake.gate(/^\/Items\?.*StartIndex=4&/);
+    await server.gql(SYNC_ONE, { id }, { token: person.token });
+    await gate.arrived;
+    const during = (await server.gql(OLD, {}, { token: person.token })).insights.oldUnwatched;
+    expect(during.totalCount).toBe(5);
+    expect(during.edges.map((e) => e.node.jellyfinId).sort()).toEqual(firstCache.map((r) => r.jellyfinId));
+    expect((await rows(`SELECT count(*)::int AS n FROM "MediaServerItem" WHERE "connectionId" = $1::uuid`, [rawId(id)]))[0]!.n).toBeGreaterThan(5);
+    gate.release();
+    await server.app.runs.idle();
+    // that sync went through: its cache is now the good one
+    const good = (await server.gql(SERVERS, {}, { token: person.token })).mediaServers[0];
+    const goodCache = await cacheOf();
+    expect(goodCache.map((r) => r.jellyfinId)).toEqual([guid(1), guid(2), guid(3), guid(4), guid(6)].sort());
+    fake.remove(guid(6)).add(movie(7));
     for (const [fault, message] of [
       ['hang', /did not answer \/Items \(no answer within/],
       [500, /answered HTTP 500 to \/Items/],
@@ -223,7 +247,7 @@ describe('syncMediaServers', () => {
     const [recovered] = await syncAndWait(server, person.token, id);
     expect(recovered).toMatchObject({ syncStatus: 'IDLE', lastError: null, itemCount: 5 });
     // items gone upstream are gone from the cache, new ones are in
-    expect((await cacheOf()).map((r) => r.jellyfinId)).toEqual([guid(1), guid(2), guid(3), guid(4), guid(6)].sort());
+    expect((await cacheOf()).map((r) => r.jellyfinId)).toEqual([guid(1), guid(2), guid(3), guid(4), guid(7)].sort());
     expect(await rows(`SELECT DISTINCT generation FROM "MediaServerItem" WHERE "connectionId" = $1::uuid`, [rawId(id)])).toHaveLength(1);
     await fake.stop();
   });
@@ -273,7 +297,7 @@ describe('syncMediaServers', () => {
     const first = await events.next();
     expect(first.value.data.mediaServerSyncProgress).toMatchObject({ syncStatus: 'IDLE', lastSyncAt: null });
     const gate = fake.gate(/^\/Users/);
-    await server.gql(graphql(`mutation SyncOne($id: ID) { syncMediaServers(id: $id) { __typename } }`), { id }, { token: person.token });
+    await server.gql(SYNC_ONE, { id }, { token: person.token });
     await gate.arrived;
     // the run was claimed (and its first progress forced out) before it reached the gate
     const seen = [(await events.next()).value.data.mediaServerSyncProgress];
@@ -309,7 +333,7 @@ describe('each person sees only their own servers', () => {
     const bens = await connect(server, ben.token, { kind: 'JELLYFIN', url: fake.url, apiKey: fake.apiKey });
     expect((await server.gql(SERVERS, {}, { token: ben.token })).mediaServers.map((s) => s.id)).toEqual([bens.id]);
     expect((await server.gql(DISCONNECT, { id }, { token: ben.token })).disconnectMediaServer).toMatchObject({ __typename: 'NotFoundError' });
-    expect((await server.gql(graphql(`mutation SyncOther($id: ID) { syncMediaServers(id: $id) { __typename } }`), { id }, { token: ben.token })).syncMediaServers.__typename).toBe('NotFoundError');
+    expect((await server.gql(SYNC_ONE, { id }, { token: ben.token })).syncMediaServers.__typename).toBe('NotFoundError');
     const node = await server.gql(graphql(`query MediaServerNode($id: ID!) { node(id: $id) { id } }`), { id }, { token: ben.token });
     expect(node.node).toBeNull();
     // Ann disconnects: her cache goes, Ben's server stays

@@ -29,7 +29,7 @@ function networkCode(error: unknown): { code: string; tls: boolean } {
 export function maskedUrl(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
+    return `${u.origin}${u.pathname === '/' ? '' : u.pathname}`;
   } catch {
     return '(invalid URL)';
   }
