@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 
 /** What both benchmarks share: the admin connection, a fresh database's name and URL, GraphQL over HTTP. */
@@ -81,3 +83,13 @@ export function benchEnv(extra: Record<string, string> = {}): Record<string, str
     ...extra,
   };
 }
+
+/** A full collection before a memory baseline is read (a no-op when V8 refuses to expose gc). */
+export const fullGc: () => void = (() => {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return () => undefined;
+  }
+})();

@@ -70,6 +70,7 @@ const envSchema = z.object({
   KLUG_TMDB_CACHE_DAYS: z.coerce.number().positive().max(3650).default(30),
   KLUG_ARTWORK_UPLOAD_MAX_MB: z.coerce.number().positive().max(100).default(5),
   KLUG_ARTWORK_DIR: z.string().min(1).optional(),
+  KLUG_MEDIA_SERVER_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
   KLUG_METRICS: booleanFromEnv.default(false),
   KLUG_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -164,11 +165,26 @@ export interface Config {
     fetchMaxBytes: number;
     fetchTimeoutMs: number;
   };
+  /** Jellyfin and Jellyseerr: how long one request may take, how often a failing one is tried, page sizes */
+  mediaServers: {
+    timeoutMs: number;
+    /** tries of a request that fails with a 5xx, a timeout or a dropped connection (connecting tries once) */
+    tries: number;
+    retryBaseMs: number;
+    /** Jellyfin items per page with their streams, and played items per page per user */
+    itemPageSize: number;
+    playedPageSize: number;
+    /** Jellyseerr requests per page (`take`) */
+    requestPageSize: number;
+    /** title look-ups in flight at once */
+    titleConcurrency: number;
+  };
   /** `KLUG_JOB_<NAME>` settings as given: a cron expression or `off`, checked against the jobs at start */
   jobSchedules: Record<string, string>;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb' | 'artwork'>> & {
+export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb' | 'artwork' | 'mediaServers'>> & {
+  mediaServers?: Partial<Config['mediaServers']>;
   tmdb?: Partial<Config['tmdb']>;
   artwork?: Partial<Config['artwork']>;
   loginThrottle?: Partial<LoginThrottleSettings>;
@@ -272,9 +288,18 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       fetchMaxBytes: 20 * 1024 * 1024,
       fetchTimeoutMs: 30_000,
     },
+    mediaServers: {
+      timeoutMs: e.KLUG_MEDIA_SERVER_TIMEOUT_SECONDS * 1000,
+      tries: 3,
+      retryBaseMs: 500,
+      itemPageSize: 500,
+      playedPageSize: 2000,
+      requestPageSize: 100,
+      titleConcurrency: 4,
+    },
     jobSchedules: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('KLUG_JOB_') && !!entry[1]?.trim())),
   };
-  const { loginThrottle, limits, runs, tmdb, artwork, ...rest } = overrides;
+  const { loginThrottle, limits, runs, tmdb, artwork, mediaServers, ...rest } = overrides;
   return {
     ...base,
     ...rest,
@@ -283,6 +308,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
     runs: { ...base.runs, ...runs },
     tmdb: { ...base.tmdb, ...tmdb },
     artwork: { ...base.artwork, ...artwork },
+    mediaServers: { ...base.mediaServers, ...mediaServers },
   };
 }
 

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeError } from '../src/log-safety.js';
-import { createLogger } from '../src/logger.js';
 import { graphql } from './gql/index.js';
 import { importAndWait } from './support/imports.js';
+import { capturedLogs } from './support/logs.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const RECORD = graphql(`
@@ -19,17 +18,11 @@ const RECORD = graphql(`
 `);
 
 /** Every line the server logs, at the most verbose level. */
-const lines: string[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    lines.push(...chunk.toString().split('\n').filter(Boolean));
-    done();
-  },
-});
+const { log, lines } = capturedLogs();
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ log: createLogger('trace', sink) });
+  server = await startTestServer({ log });
   // the database refuses any review mentioning poison: a failure whose statement carries the person's rows
   await server.app.db.sql.exec(
     `ALTER TABLE "WatchEvent" ADD CONSTRAINT log_test_poison CHECK (review IS NULL OR review NOT LIKE '%poison%')`,

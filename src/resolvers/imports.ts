@@ -2,6 +2,7 @@ import type { ImportBatch } from '../generated/prisma/client.js';
 import { builder } from '../schema/builder.js';
 import { decodeId } from '../schema/ids.js';
 import { CancelImportResult, ImportBatchType, ImportStatusEnum, StartImportInput, StartImportResult } from '../schema/imports.js';
+import { runChanges } from './run-changes.js';
 import { requireViewer } from './viewer.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
@@ -48,23 +49,7 @@ builder.subscriptionField('importProgress', (t) =>
     subscribe: (_root, args, ctx) => {
       const userId = requireViewer(ctx).user.id;
       const id = decodeId(String(args.batchId), 'ImportBatch', 'batchId');
-      // listen before reading the current state, so no change falls between the two
-      const updates = ctx.pubsub.subscribe('run:changed', id)[Symbol.asyncIterator]();
-      const first = updates.next();
-      return (async function* () {
-        try {
-          const current = await ctx.services.imports.require(userId, id);
-          yield current;
-          if (TERMINAL.has(current.status)) return;
-          for (let next = await first; !next.done; next = await updates.next()) {
-            const batch = next.value.view as ImportBatch;
-            yield batch;
-            if (TERMINAL.has(batch.status)) return;
-          }
-        } finally {
-          await updates.return?.();
-        }
-      })();
+      return runChanges<ImportBatch>(ctx, id, () => ctx.services.imports.require(userId, id), (batch) => TERMINAL.has(batch.status));
     },
     resolve: (batch) => batch,
   }),

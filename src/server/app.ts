@@ -28,6 +28,7 @@ import { maskUnexpected, yogaLogger } from './domain-errors.js';
 import { sharedSummary } from './share-route.js';
 import { sendImportErrors } from './import-errors-route.js';
 import { ARTWORK_PATH, sendArtwork } from './artwork-route.js';
+import { JELLYFIN_WEBHOOK_PATH, receiveJellyfinWebhook } from './webhook-route.js';
 import { Scheduler } from '../jobs/scheduler.js';
 import { RunWorker } from '../jobs/run-worker.js';
 import { nodeId } from '../data-dir.js';
@@ -156,6 +157,8 @@ export async function startApp(config: Config, log: Logger = createLogger(config
         }
         const artwork = ARTWORK_PATH.exec(path);
         if (artwork) return await sendArtwork(req, res, artwork[1]!, services);
+        const webhook = JELLYFIN_WEBHOOK_PATH.exec(path);
+        if (webhook) return await receiveJellyfinWebhook(req, res, webhook[1]!, { services, sql: db.sql, log });
         const errors = /^\/imports\/([\w-]+)\/errors\.(csv|json)$/.exec(path);
         if (errors && req.method === 'GET') {
           const params = { batchId: errors[1]!, format: errors[2] as 'csv' | 'json' };

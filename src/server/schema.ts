@@ -13,6 +13,8 @@ import '../schema/backfill.js';
 import '../schema/imports.js';
 import '../schema/jobs.js';
 import '../schema/artwork.js';
+import '../schema/media-servers.js';
+import '../schema/insights.js';
 import '../resolvers/accounts.js';
 import '../resolvers/system.js';
 import '../resolvers/library.js';
@@ -23,5 +25,7 @@ import '../resolvers/imports.js';
 import '../resolvers/jobs.js';
 import '../resolvers/metadata.js';
 import '../resolvers/artwork.js';
+import '../resolvers/media-servers.js';
+import '../resolvers/insights.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

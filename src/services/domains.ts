@@ -6,6 +6,7 @@ import { importRunKind } from './imports/import-runs.js';
 import type { Services } from './index.js';
 import type { Logger } from '../logger.js';
 import { enrichRunKind } from './metadata/enrich-runs.js';
+import { syncRunKind } from './janitor/sync-runs.js';
 
 /** Every domain's run kinds, jobs, start-up recovery and shutdown, for the server to loop over. */
 export function createDomains(db: Database, config: Config, services: Services, log: Logger): Domain[] {
@@ -39,6 +40,26 @@ export function createDomains(db: Database, config: Config, services: Services, 
       name: 'metadata',
       kinds: [enrichRunKind(enricher)],
       jobs: [{ name: 'enrich-missing', schedule: '41 4 * * *', run: () => metadata.enrichMissing() }],
+    },
+    {
+      name: 'janitor',
+      kinds: [
+        syncRunKind({
+          sql,
+          prisma,
+          log,
+          servers: services.mediaServers,
+          tmdb: {
+            get enabled() {
+              return services.tmdb.enabled;
+            },
+            catalog: services.tmdbCatalog,
+          },
+          titleConcurrency: config.mediaServers.titleConcurrency,
+          concurrency: 2,
+        }),
+      ],
+      jobs: [{ name: 'sync-media-servers', schedule: '23 5 * * *', run: () => services.mediaServers.syncEveryone() }],
     },
     {
       name: 'artwork',

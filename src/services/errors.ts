@@ -104,6 +104,46 @@ export class UpstreamError extends DomainError {
   }
 }
 
+/** A media server that could not be reached at all: no answer, refused connection, unknown host, timeout. */
+export class UpstreamUnreachableError extends DomainError {
+  readonly code = 'UPSTREAM_UNREACHABLE';
+  constructor(
+    readonly service: string,
+    message: string,
+    path: string[] = [],
+  ) {
+    super(message, path);
+  }
+}
+
+/** The address answers, but it is not the product asked for (Emby for Jellyfin, Jellyfin for Jellyseerr, a web page…). */
+export class WrongProductError extends DomainError {
+  readonly code = 'UPSTREAM_WRONG_PRODUCT';
+  constructor(
+    readonly service: string,
+    /** what the address seems to be, when it says (e.g. "Emby Server"); null when it says nothing useful */
+    readonly found: string | null,
+    message: string,
+    path: string[] = [],
+  ) {
+    super(message, path);
+  }
+}
+
+/** HTTPS could not be set up: a self-signed or expired certificate, a name mismatch, or HTTPS spoken to plain HTTP. */
+export class UpstreamTlsError extends DomainError {
+  readonly code = 'UPSTREAM_TLS';
+  constructor(
+    readonly service: string,
+    /** the TLS library's code, e.g. DEPTH_ZERO_SELF_SIGNED_CERT */
+    readonly reason: string,
+    message: string,
+    path: string[] = [],
+  ) {
+    super(message, path);
+  }
+}
+
 /** An uploaded file that is not a picture at all (text, an archive, a file too damaged to read). */
 export class NotAnImageError extends DomainError {
   readonly code = 'NOT_AN_IMAGE';

@@ -21,6 +21,10 @@ import { Enricher } from './metadata/enricher.js';
 import { MetadataService } from './metadata/metadata.js';
 import { TmdbCatalog } from './metadata/tmdb-catalog.js';
 import { TmdbClient } from './metadata/tmdb-client.js';
+import { AllowlistService } from './janitor/allowlist.js';
+import { InsightsService } from './janitor/insights.js';
+import { MediaServerService } from './janitor/servers.js';
+import { JanitorSettingsService } from './janitor/settings.js';
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -42,7 +46,11 @@ export function createServices(db: Database, config: Config, events: EventBus, r
   });
   const tmdb = new TmdbClient(config.tmdb, log);
   const artwork = new ArtworkService({ prisma, sql, store: new DiskArtworkStore(config.artwork.dir), settings: config.artwork, log });
-  const enricher = new Enricher({ sql, catalog: new TmdbCatalog(tmdb, sql, config.tmdb.cacheMs), artwork, imageUrl: config.tmdb.imageUrl, log });
+  const tmdbCatalog = new TmdbCatalog(tmdb, sql, config.tmdb.cacheMs);
+  const enricher = new Enricher({ sql, catalog: tmdbCatalog, artwork, imageUrl: config.tmdb.imageUrl, log });
+  const secretBox = new SecretBox(config.secretKey);
+  const janitorSettings = new JanitorSettingsService(prisma);
+  const allowlist = new AllowlistService({ prisma, sql });
   return {
     accounts: new AccountsService({
       prisma,
@@ -52,7 +60,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
       allowSignUp: config.allowSignUp,
       credentialCacheMs: config.credentialCacheMs,
     }),
-    secretBox: new SecretBox(config.secretKey),
+    secretBox,
     paginator,
     media,
     watchEvents: new WatchEventService(prisma, paginator, media),
@@ -63,7 +71,12 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     artwork,
     metrics,
     tmdb,
+    tmdbCatalog,
     enricher,
+    mediaServers: new MediaServerService({ prisma, secretBox, runs, settings: config.mediaServers, log }),
+    janitorSettings,
+    allowlist,
+    insights: new InsightsService({ sql, paginator, settings: janitorSettings, allowlist }),
     metadata: new MetadataService({ prisma, sql, tmdb, enricher, runs, cacheMs: config.tmdb.cacheMs }),
   };
 }

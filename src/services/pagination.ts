@@ -72,10 +72,26 @@ export class Paginator {
 
   encode<Row extends { id: string }>(ordering: Ordering<Row>, row: Row): string {
     const value = ordering.valueOf(row);
-    const payload = Buffer.from(
-      JSON.stringify([ordering.name, value instanceof Date ? value.toISOString() : value, row.id]),
-    ).toString('base64url');
+    return this.seal([ordering.name, value instanceof Date ? value.toISOString() : value, row.id]);
+  }
+
+  /** Signs any JSON values as an opaque cursor (lists paged in SQL use it for their own keys). */
+  seal(values: unknown[]): string {
+    const payload = Buffer.from(JSON.stringify(values)).toString('base64url');
     return `${payload}.${this.sign(payload)}`;
+  }
+
+  /** The values a cursor sealed, or a ValidationError on `field` when it was tampered with or is not one. */
+  open(cursor: string, field: string): unknown[] {
+    const invalid = () => new ValidationError('The cursor is invalid or belongs to another ordering', [field]);
+    const [payload, signature] = cursor.split('.');
+    if (!payload || !signature) throw invalid();
+    const expected = Buffer.from(this.sign(payload));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+    const values = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(values)) throw invalid();
+    return values;
   }
 
   private read<Row>(args: PageArgs, ordering: Ordering<Row>) {
@@ -95,14 +111,8 @@ export class Paginator {
   }
 
   private decode<Row>(cursor: string, ordering: Ordering<Row>, field: string): DecodedCursor {
-    const invalid = () => new ValidationError('The cursor is invalid or belongs to another ordering', [field]);
-    const [payload, signature] = cursor.split('.');
-    if (!payload || !signature) throw invalid();
-    const expected = Buffer.from(this.sign(payload));
-    const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
-    const [name, value, id] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [string, SortValue, string];
-    if (name !== ordering.name) throw invalid();
+    const [name, value, id] = this.open(cursor, field) as [string, SortValue, string];
+    if (name !== ordering.name) throw new ValidationError('The cursor is invalid or belongs to another ordering', [field]);
     return { value: ordering.kind === 'date' && value !== null ? new Date(value as string) : value, id };
   }
 
