@@ -4,12 +4,16 @@ import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** What the next request gets instead of the file, or how its answer breaks. */
-export type Fault =
+/**
+ * What the next request gets instead of the file, or how its answer breaks. Faults are for the requests
+ * after the probe (`Range: bytes=0-0`) unless `probe` says they are for it.
+ */
+export type Fault = { probe?: boolean } & (
   /** the next answer carrying the file stops after this many bytes and its connection is dropped */
   | { kind: 'drop'; afterBytes: number }
   /** the next request is answered with this status (and Retry-After when given) */
-  | { kind: 'status'; status: number; retryAfter?: string };
+  | { kind: 'status'; status: number; retryAfter?: string }
+);
 
 export interface FakeFileOptions {
   size: number;
@@ -172,7 +176,9 @@ export class FakeFileServer {
     this.requests.push(seen);
     const content = this.content;
     const size = content.length;
-    const fault = this.faults.shift();
+    const isProbe = req.headers.range === 'bytes=0-0';
+    const at = this.faults.findIndex((f) => !!f.probe === isProbe);
+    const fault = at >= 0 ? this.faults.splice(at, 1)[0] : undefined;
     if (fault?.kind === 'status') {
       seen.status = fault.status;
       res.writeHead(fault.status, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
