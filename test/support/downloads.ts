@@ -1,4 +1,6 @@
 import type { Client } from 'graphql-ws';
+import { expect } from 'vitest';
+import type { RequestSeen } from './fake-file-server.js';
 import { graphql } from '../gql/index.js';
 import type { TestServer } from './server.js';
 import { subscribe } from './subscriptions.js';
@@ -182,4 +184,22 @@ export async function follow(client: Client, id: string, until: (d: DownloadView
     throw error instanceof Error ? error : new Error(JSON.stringify(error));
   }
   return seen;
+}
+
+/**
+ * Resumed, not started over: no new probe, no byte that was on disk asked for again, and little more
+ * sent than was missing (a range cut short for an idle connection may overshoot by what was in flight).
+ */
+export function expectResumed(requests: RequestSeen[], chunksAtStop: DownloadView['chunks'], size: number): void {
+  const written = chunksAtStop.map((c) => [c.start, c.start + c.done] as const);
+  const missing = size - chunksAtStop.reduce((sum, c) => sum + c.done, 0);
+  expect(requests.some((r) => r.range === 'bytes=0-0')).toBe(false);
+  const again = requests.filter((r) => {
+    const start = Number(/^bytes=(\d+)-/.exec(r.range ?? '')?.[1]);
+    return written.some(([a, b]) => start >= a && start < b);
+  });
+  expect(again).toEqual([]);
+  const sent = requests.reduce((sum, r) => sum + r.bytes, 0);
+  expect(sent).toBeGreaterThanOrEqual(missing);
+  expect(sent).toBeLessThan(missing + 4 * 1024 * 1024);
 }

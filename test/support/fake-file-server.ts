@@ -32,6 +32,8 @@ export interface RequestSeen {
   ifRange: string | undefined;
   status: number;
   at: number;
+  /** body bytes written for this request */
+  bytes: number;
 }
 
 /** Deterministic bytes from a seed (xorshift32): the same seed always gives the same file. */
@@ -172,7 +174,7 @@ export class FakeFileServer {
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const seen: RequestSeen = { range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, at: Date.now() };
+    const seen: RequestSeen = { range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, at: Date.now(), bytes: 0 };
     this.requests.push(seen);
     const content = this.content;
     const size = content.length;
@@ -207,10 +209,10 @@ export class FakeFileServer {
       seen.status = 200;
       res.writeHead(200, lengthKnown ? { ...headers, 'content-length': String(size) } : headers);
     }
-    await this.send(res, content.subarray(start, end), fault?.kind === 'drop' ? fault.afterBytes : null);
+    await this.send(res, content.subarray(start, end), fault?.kind === 'drop' ? fault.afterBytes : null, seen);
   }
 
-  private async send(res: ServerResponse, body: Buffer, dropAfter: number | null): Promise<void> {
+  private async send(res: ServerResponse, body: Buffer, dropAfter: number | null, seen: RequestSeen): Promise<void> {
     const piece = 64 * 1024;
     const began = Date.now();
     let sent = 0;
@@ -240,6 +242,7 @@ export class FakeFileServer {
       const chunk = body.subarray(sent, sent + size);
       sent += size;
       this.bytesSent += size;
+      seen.bytes += size;
       if (!res.write(chunk)) await drained(res);
     }
     res.end();
