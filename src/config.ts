@@ -73,6 +73,7 @@ const envSchema = z.object({
   KLUG_DOWNLOAD_CHUNKS: z.coerce.number().int().min(1).max(64).default(16),
   KLUG_DOWNLOAD_HOST_CONNECTIONS: z.coerce.number().int().min(1).max(256).default(16),
   KLUG_DOWNLOAD_ALLOW_PRIVATE: booleanFromEnv.default(false),
+  KLUG_DOWNLOAD_FSYNC: booleanFromEnv.default(true),
   KLUG_ARTWORK_UPLOAD_MAX_MB: z.coerce.number().positive().max(100).default(5),
   KLUG_ARTWORK_DIR: z.string().min(1).optional(),
   KLUG_MEDIA_SERVER_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
@@ -207,8 +208,15 @@ export interface DownloadSettings {
   retryMaxMs: number;
   /** a connection that sends nothing for this long is dropped and its range tried again */
   idleTimeoutMs: number;
-  /** how often the bytes written are synced to disk and recorded as the place to resume from */
+  /** how often the ranges written are recorded as the place to resume from (after a crash of the process) */
   checkpointMs: number;
+  /**
+   * sync files to disk as they download and before they are moved into place (off: faster on slow disks,
+   * but a crash of the machine, not just of Klug, may leave a damaged file or start a download over)
+   */
+  fsync: boolean;
+  /** how often the file is synced to disk (in the background), its ranges then being what survives a crash of the machine */
+  syncMs: number;
   /** the longest Retry-After honoured; a longer one gives the run back to the queue */
   maxRetryAfterMs: number;
 }
@@ -339,6 +347,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       retryMaxMs: 8000,
       idleTimeoutMs: 30_000,
       checkpointMs: 2000,
+      fsync: e.KLUG_DOWNLOAD_FSYNC,
+      syncMs: 1000,
       maxRetryAfterMs: 120_000,
     },
     jobSchedules: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('KLUG_JOB_') && !!entry[1]?.trim())),

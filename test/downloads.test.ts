@@ -147,6 +147,31 @@ describe('pause, resume, cancel, retry', () => {
     expectResumed(fake.requests.slice(before), atPause!.chunks, 16 * MiB);
   });
 
+  it('after a crash of the machine (another boot) resumes only from what was synced to disk', async () => {
+    const { token } = await server.newPerson();
+    const fake = await fileServer({ size: 6 * MiB, seed: 19 });
+    const hold = fake.hold(3 * MiB + PROBE);
+    const client = server.ws(token);
+    const download = await enqueue(server, token, { url: fake.url('/boot.bin') });
+    await hold.reached;
+    await follow(client, download.id, (d) => d.bytesDone === 3 * MiB);
+    await server.gql(PAUSE, { id: download.id }, { token });
+    // as if the machine had restarted since: its page cache, and any byte not synced, are gone
+    const id = Buffer.from(download.id, 'base64').toString('utf8').split(':')[1];
+    await server.app.db.sql.query(
+      `UPDATE "Run" SET checkpoint = jsonb_set(jsonb_set(checkpoint, '{boot}', '"another-boot"'), '{synced}', 'null') WHERE "subjectId" = $1::uuid`,
+      [id],
+    );
+    const before = fake.requests.length;
+    hold.release();
+    await server.gql(RESUME, { id: download.id }, { token });
+    const end = (await follow(client, download.id)).at(-1)!;
+    expect(end.status).toBe('COMPLETED');
+    expect(sha256(onDisk(end.path!))).toBe(fake.sha256);
+    // nothing was sure to be on disk: every byte was asked again
+    expect(fake.requests.slice(before).reduce((sum, r) => sum + r.bytes, 0)).toBeGreaterThanOrEqual(6 * MiB);
+  });
+
   it('cancel stops it for good and removes the .part file', async () => {
     const { token } = await server.newPerson();
     const fake = await fileServer({ size: 8 * MiB, seed: 14 });

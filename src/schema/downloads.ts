@@ -64,6 +64,7 @@ export const DownloadType = builder.prismaNode('Download', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'when its state or counters last changed' }),
   }),
 });
 

@@ -48,7 +48,7 @@ async function mirrorDownload(conn: RawSql, run: RunRecord): Promise<Download> {
     `UPDATE "Download" SET status = $2::"DownloadStatus", path = coalesce($3, path),
        "bytesTotal" = coalesce($4::bigint, "bytesTotal"), "bytesDone" = coalesce($5::bigint, "bytesDone"),
        "speedBps" = $6, "etaSeconds" = $7, chunks = coalesce($8::jsonb, chunks), attempts = $9,
-       "errorMessage" = $10, "startedAt" = $11, "finishedAt" = $12
+       "errorMessage" = $10, "startedAt" = $11, "finishedAt" = $12, "updatedAt" = now()
      WHERE id = $1::uuid RETURNING *`,
     [
       run.subjectId,

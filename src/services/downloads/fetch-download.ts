@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { uptime } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DownloadSettings } from '../../config.js';
 import type { Download, PrismaClient } from '../../generated/prisma/client.js';
@@ -26,6 +28,13 @@ export interface DownloadCheckpoint {
   etag: string | null;
   lastModified: string | null;
   ranges: Range[];
+  /**
+   * the machine's boot the ranges were written in, and the ranges as of the last sync to disk: after a
+   * crash of the process the page cache still holds every byte written; after one of the machine, only
+   * the synced ones are sure
+   */
+  boot: string;
+  synced: Range[] | null;
   /** fresh starts because the file changed upstream */
   restarts: number;
 }
@@ -88,12 +97,14 @@ async function resume(checkpoint: DownloadCheckpoint, deps: FetchDeps): Promise<
   const absolute = await insideRoot(deps.settings.dir, checkpoint.path);
   const file = await PartFile.reopen(partPathOf(absolute), checkpoint.ranged ? checkpoint.size : null);
   if (!file) return null;
-  if (checkpoint.ranged && checkpoint.size !== null && coherent(checkpoint.ranges, checkpoint.size)) {
-    await requireSpace(deps.settings.dir, checkpoint.size - bytesDone(checkpoint.ranges));
-    return { state: { ...checkpoint, ranges: copyRanges(checkpoint.ranges) }, file };
+  // the machine restarted since: only what was synced is sure to be on disk
+  const ranges = checkpoint.boot === bootId() ? checkpoint.ranges : checkpoint.synced;
+  if (checkpoint.ranged && checkpoint.size !== null && ranges && coherent(ranges, checkpoint.size)) {
+    await requireSpace(deps.settings.dir, checkpoint.size - bytesDone(ranges));
+    return { state: { ...checkpoint, ranges: copyRanges(ranges), boot: bootId() }, file };
   }
   await file.reset(checkpoint.size);
-  return { state: { ...checkpoint, ranges: [{ start: 0, end: checkpoint.size ?? Number.POSITIVE_INFINITY, done: 0 }] }, file };
+  return { state: { ...checkpoint, ranges: [{ start: 0, end: checkpoint.size ?? Number.POSITIVE_INFINITY, done: 0 }], synced: null, boot: bootId() }, file };
 }
 
 /** Probes the file, checks the room it needs, and reserves its name with an empty `.part`. */
@@ -107,7 +118,7 @@ async function start(ctx: RunContext<DownloadCheckpoint>, deps: FetchDeps, downl
     const path = numbered(base, n);
     const absolute = await insideRoot(settings.dir, path);
     if ((await exists(absolute)) || (await exists(partPathOf(absolute)))) continue;
-    const state: DownloadCheckpoint = { base, path, size: found.size, ranged: found.ranged, etag: found.etag, lastModified: found.lastModified, ranges, restarts };
+    const state: DownloadCheckpoint = { base, path, size: found.size, ranged: found.ranged, etag: found.etag, lastModified: found.lastModified, ranges, boot: bootId(), synced: null, restarts };
     // recorded before the file exists, so a cancel from now on knows what to remove
     await ctx.progress(progressOf(state, null, null), { checkpoint: state, force: true });
     try {
@@ -119,25 +130,33 @@ async function start(ctx: RunContext<DownloadCheckpoint>, deps: FetchDeps, downl
 }
 
 /**
- * The transfer, with progress reported about once a second and the ranges synced to disk and
- * checkpointed every few seconds. However it stops (pause, cancel, shutdown, a failure), the bytes
- * written are synced and recorded first, so the next run resumes exactly there.
+ * The transfer, with progress reported about once a second, the ranges checkpointed every few seconds
+ * and the file synced to disk as it goes. However it stops (pause, cancel, shutdown, a failure),
+ * the bytes written are synced and recorded first, so the next run resumes exactly there.
  */
 async function fetchReporting(ctx: RunContext<DownloadCheckpoint>, deps: FetchDeps, state: DownloadCheckpoint, plan: Plan, file: PartFile): Promise<void> {
   const meter = new SpeedMeter();
   meter.sample(bytesDone(state.ranges));
+  let lastCheckpoint = performance.now();
   let lastSync = performance.now();
-  const snapshot = (): DownloadCheckpoint => ({ ...state, ranges: copyRanges(plan.ranges) });
+  let synced = state.synced;
+  let syncing: Promise<void> | null = null;
+  const snapshot = (): DownloadCheckpoint => ({ ...state, ranges: copyRanges(plan.ranges), synced });
   const report = async () => {
+    // in the background, so the disk takes the bytes while the network brings more (and the final sync is short)
+    if (deps.settings.fsync && !syncing && performance.now() - lastSync >= deps.settings.syncMs) {
+      const before = copyRanges(plan.ranges);
+      lastSync = performance.now();
+      syncing = file.sync().then(
+        () => void (synced = before),
+        () => undefined,
+      ).finally(() => (syncing = null));
+    }
     const live = snapshot();
     const speed = meter.sample(bytesDone(live.ranges));
-    let checkpoint: DownloadCheckpoint | undefined;
-    if (performance.now() - lastSync >= deps.settings.checkpointMs) {
-      await file.sync();
-      lastSync = performance.now();
-      checkpoint = live;
-    }
-    await ctx.progress(progressOf(live, speed, meter.eta(live.size === null ? null : live.size - bytesDone(live.ranges))), checkpoint ? { checkpoint } : {});
+    const due = performance.now() - lastCheckpoint >= deps.settings.checkpointMs;
+    if (due) lastCheckpoint = performance.now();
+    await ctx.progress(progressOf(live, speed, meter.eta(live.size === null ? null : live.size - bytesDone(live.ranges))), due ? { checkpoint: live } : {});
   };
 
   const ticking = new AbortController();
@@ -151,8 +170,9 @@ async function fetchReporting(ctx: RunContext<DownloadCheckpoint>, deps: FetchDe
     await transfer(plan, file, { http: deps.http, budget: deps.budget, retry: retryPolicy(deps.settings), connections: deps.settings.chunks }, ctx.signal, () => undefined);
   } catch (error) {
     if (!(error instanceof FileChangedError)) {
-      await file.sync().catch(() => undefined);
-      const last = snapshot();
+      const written = copyRanges(plan.ranges);
+      if (deps.settings.fsync) await file.sync().catch(() => undefined);
+      const last = { ...state, ranges: written, synced: deps.settings.fsync ? written : synced };
       ctx.keep(progressOf(last, null, null), { checkpoint: last });
     }
     ctx.throwIfStopped();
@@ -160,6 +180,7 @@ async function fetchReporting(ctx: RunContext<DownloadCheckpoint>, deps: FetchDe
   } finally {
     ticking.abort();
     await ticker;
+    await syncing;
   }
 }
 
@@ -167,7 +188,7 @@ async function fetchReporting(ctx: RunContext<DownloadCheckpoint>, deps: FetchDe
 async function complete(deps: FetchDeps, download: Download, state: DownloadCheckpoint, file: PartFile): Promise<DownloadProgress> {
   const written = bytesDone(state.ranges);
   const expected = state.size ?? written;
-  await file.sync();
+  if (deps.settings.fsync) await file.sync();
   const length = await file.size();
   await file.close();
   if (length !== expected || written !== expected) {
@@ -178,7 +199,7 @@ async function complete(deps: FetchDeps, download: Download, state: DownloadChec
     await removeFile(file.path);
     throw new DownloadError('CHECKSUM_MISMATCH', 'The file does not have the SHA-256 it was queued with');
   }
-  const path = await moveIntoPlace(file.path, async function* () {
+  const path = await moveIntoPlace(file.path, deps.settings.fsync, async function* () {
     yield { relative: state.path, absolute: await insideRoot(deps.settings.dir, state.path) };
     for (let n = 2; n < 10_000; n++) {
       const relative = numbered(state.base, n);
@@ -199,6 +220,15 @@ export function progressOf(state: DownloadCheckpoint, speedBps: number | null, e
     // a stream of unknown length ends where it has got to
     chunks: state.ranges.map((r) => ({ start: r.start, end: Number.isFinite(r.end) ? r.end : r.start + r.done, done: r.done })),
   };
+}
+
+/** This boot of the machine: Linux's boot id, else the boot instant to the minute. */
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return String(Math.round((Date.now() / 1000 - uptime()) / 60));
+  }
 }
 
 const retryPolicy = (settings: DownloadSettings) => ({

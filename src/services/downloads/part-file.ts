@@ -97,7 +97,7 @@ export async function sha256Of(path: string): Promise<string> {
  * Moves the finished `.part` to the first free name of `candidates` without ever replacing a file:
  * a hard link fails when the name is taken; where links are not supported, a rename after a check.
  */
-export async function moveIntoPlace(part: string, candidates: () => AsyncIterable<{ relative: string; absolute: string }>): Promise<string> {
+export async function moveIntoPlace(part: string, durable: boolean, candidates: () => AsyncIterable<{ relative: string; absolute: string }>): Promise<string> {
   for await (const { relative, absolute } of candidates()) {
     try {
       await link(part, absolute);
@@ -109,7 +109,7 @@ export async function moveIntoPlace(part: string, candidates: () => AsyncIterabl
       if (await exists(absolute)) continue;
       await rename(part, absolute);
     }
-    await syncDir(dirname(absolute));
+    if (durable) await syncDir(dirname(absolute));
     return relative;
   }
   throw new Error('no free name for the finished download');
