@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { print } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { graphql } from './gql/index.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { ENQUEUE, expectResumed, follow, TERMINAL, type DownloadView } from './support/downloads.js';
 import { FakeFileServer, sha256 } from './support/fake-file-server.js';
-import { spawnScript, type Spawned } from './support/process.js';
+import { startServerProcess, type Spawned } from './support/process.js';
 
 // A real server process killed (kill -9) or stopped (SIGTERM) in the middle of a download, then started
 // again on the same database and data directory: the download resumes where it was and ends byte-identical.
@@ -36,33 +35,17 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function start(database: TestDatabase) {
-  const server = spawnScript('src/main.ts', {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    KLUG_SECRET_KEY: 'download-crash-secret-key-of-at-least-32-chars',
-    KLUG_RUN_LEASE_SECONDS: '2',
-    KLUG_DOWNLOAD_ALLOW_PRIVATE: 'true',
-    KLUG_DOWNLOAD_CHUNKS: '8',
-    ...database.env,
-  });
-  spawned.push(server);
-  const line = await server.waitFor(/Klug is serving GraphQL/);
-  const url = (JSON.parse(line) as { url: string }).url;
-  const gql = async <T,>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return ((await response.json()) as { data: T }).data;
-  };
-  const ws = (token: string) => {
-    const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-    clients.push(client);
-    return client;
-  };
-  return { server, gql, ws };
+function start(database: TestDatabase) {
+  return startServerProcess(
+    {
+      KLUG_SECRET_KEY: 'download-crash-secret-key-of-at-least-32-chars',
+      KLUG_RUN_LEASE_SECONDS: '2',
+      KLUG_DOWNLOAD_ALLOW_PRIVATE: 'true',
+      KLUG_DOWNLOAD_CHUNKS: '8',
+      ...database.env,
+    },
+    { spawned, clients },
+  );
 }
 
 /** A download under way in a first server process, its file server holding after `heldAt` bytes; answers once they are on disk and checkpointed. */

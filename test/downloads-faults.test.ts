@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENQUEUE, enqueue, follow, type DownloadView } from './support/downloads.js';
-import { FakeFileServer, sha256 } from './support/fake-file-server.js';
+import { ENQUEUE, enqueue, fileServers, follow, type DownloadView } from './support/downloads.js';
+import { sha256 } from './support/fake-file-server.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 // What goes wrong on the way, against a real file server on 127.0.0.1: every download still ends
@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from './support/server.js';
 const MiB = 1024 * 1024;
 const PROBE = 1;
 let server: TestServer;
-const files: FakeFileServer[] = [];
+const files = fileServers();
 
 beforeAll(async () => {
   server = await startTestServer({
@@ -20,15 +20,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(files.map((f) => f.close()));
+  await files.closeAll();
   await server?.stop();
 });
 
-async function fileServer(options: Parameters<typeof FakeFileServer.start>[0]) {
-  const fake = await FakeFileServer.start(options);
-  files.push(fake);
-  return fake;
-}
+const fileServer = files.start;
 
 const onDisk = (end: DownloadView) => readFileSync(join(server.config.downloads.dir, end.path!));
 

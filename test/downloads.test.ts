@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CANCEL, DOWNLOADS, ENQUEUE, PAUSE, RESUME, RETRY, enqueue, expectResumed, follow, type DownloadView } from './support/downloads.js';
-import { FakeFileServer, sha256 } from './support/fake-file-server.js';
+import { CANCEL, DOWNLOADS, ENQUEUE, PAUSE, RESUME, RETRY, enqueue, expectResumed, fileServers, follow, type DownloadView } from './support/downloads.js';
+import { sha256 } from './support/fake-file-server.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { connected } from './support/subscriptions.js';
 import { graphql } from './gql/index.js';
@@ -12,7 +12,7 @@ const MiB = 1024 * 1024;
 /** the probe's one byte (Range: bytes=0-0), which the file server counts as sent */
 const PROBE = 1;
 let server: TestServer;
-const files: FakeFileServer[] = [];
+const files = fileServers();
 
 beforeAll(async () => {
   server = await startTestServer({
@@ -22,15 +22,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(files.map((f) => f.close()));
+  await files.closeAll();
   await server?.stop();
 });
 
-async function fileServer(options: Parameters<typeof FakeFileServer.start>[0]) {
-  const fake = await FakeFileServer.start(options);
-  files.push(fake);
-  return fake;
-}
+const fileServer = files.start;
 
 const onDisk = (path: string) => readFileSync(join(server.config.downloads.dir, path));
 

@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { expect } from 'vitest';
-import type { RequestSeen } from './fake-file-server.js';
+import { FakeFileServer, type FakeFileOptions, type RequestSeen } from './fake-file-server.js';
 import { graphql } from '../gql/index.js';
 import type { TestServer } from './server.js';
 import { subscribe } from './subscriptions.js';
@@ -75,19 +75,25 @@ export const DOWNLOADS = graphql(`
   }
 `);
 
+export const DOWNLOAD_RESULT_FIELDS = graphql(`
+  fragment DownloadResultFields on DownloadResult {
+    __typename
+    ... on DownloadSuccess {
+      download {
+        ...DownloadFields
+      }
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+`);
+
 export const PAUSE = graphql(`
   mutation Pause($id: ID!) {
     pauseDownload(id: $id) {
-      __typename
-      ... on DownloadSuccess {
-        download {
-          ...DownloadFields
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
+      ...DownloadResultFields
     }
   }
 `);
@@ -95,16 +101,7 @@ export const PAUSE = graphql(`
 export const RESUME = graphql(`
   mutation Resume($id: ID!) {
     resumeDownload(id: $id) {
-      __typename
-      ... on DownloadSuccess {
-        download {
-          ...DownloadFields
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
+      ...DownloadResultFields
     }
   }
 `);
@@ -112,16 +109,7 @@ export const RESUME = graphql(`
 export const CANCEL = graphql(`
   mutation Cancel($id: ID!) {
     cancelDownload(id: $id) {
-      __typename
-      ... on DownloadSuccess {
-        download {
-          ...DownloadFields
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
+      ...DownloadResultFields
     }
   }
 `);
@@ -129,16 +117,7 @@ export const CANCEL = graphql(`
 export const RETRY = graphql(`
   mutation Retry($id: ID!) {
     retryDownload(id: $id) {
-      __typename
-      ... on DownloadSuccess {
-        download {
-          ...DownloadFields
-        }
-      }
-      ... on Error {
-        code
-        message
-      }
+      ...DownloadResultFields
     }
   }
 `);
@@ -202,4 +181,17 @@ export function expectResumed(requests: RequestSeen[], chunksAtStop: DownloadVie
   const sent = requests.reduce((sum, r) => sum + r.bytes, 0);
   expect(sent).toBeGreaterThanOrEqual(missing);
   expect(sent).toBeLessThan(missing + 4 * 1024 * 1024);
+}
+
+/** File servers a test file starts, closed together at its end. */
+export function fileServers() {
+  const started: FakeFileServer[] = [];
+  return {
+    start: async (options: FakeFileOptions) => {
+      const fake = await FakeFileServer.start(options);
+      started.push(fake);
+      return fake;
+    },
+    closeAll: () => Promise.all(started.splice(0).map((f) => f.close())),
+  };
 }
