@@ -30,6 +30,7 @@ const SINGLE = Number(process.env.BENCH_SINGLE_MB ?? 256) * MiB;
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
 const CAP = 4_000_000; // bytes per second per connection
 const SUB_FILE = 96 * MiB;
+const WARM_UP = 64 * MiB;
 /** which parts run: throughput, capped, rss, subscribers (all by default) */
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'throughput,capped,rss,subscribers').split(','));
 
@@ -57,13 +58,15 @@ const dir = await mkdtemp(join(tmpdir(), 'klug-bench-downloads-'));
 const children: { kill(signal?: NodeJS.Signals): unknown }[] = [];
 const clients: Client[] = [];
 const aria2c = spawnSync('aria2c', ['--version']).status === 0;
+let warmUp = { url: '', sum: '' };
 try {
   console.log(`load average ${loadAverage()} on 2 cores; aria2c ${aria2c ? 'present' : 'MISSING (apt-get install -y aria2): compared with curl only'}`);
   const source = join(dir, 'source.bin');
-  const sums = await writeSource(source, BIG, [SINGLE, SUB_FILE, SIZE, BIG]);
+  const sums = await writeSource(source, BIG, [WARM_UP, SINGLE, SUB_FILE, SIZE, BIG]);
   console.log(`source: ${BIG / MiB} MiB written with the SHA-256 of each prefix`);
   const fast = await fileServer(source, 0);
   const capped = await fileServer(source, CAP);
+  warmUp = { url: fast, sum: sums.get(WARM_UP)! };
   const rows: Row[] = [];
   const klug16 = await startKlug({ KLUG_DOWNLOAD_CHUNKS: '16' });
   if (PARTS.has('throughput')) rows.push(...(await throughput(klug16, `${fast}/head/${SIZE}`, sums.get(SIZE)!)));
@@ -231,7 +234,10 @@ async function startKlug(env: Record<string, string>): Promise<Klug> {
   const line = await server.waitFor(/Klug is serving GraphQL/);
   const url = (JSON.parse(line) as { url: string }).url;
   const { signUp } = await gql<{ signUp: { token: string } }>(url, SIGN_UP, { email: `bench-${randomBytes(4).toString('hex')}@example.com`, password: 'a long and quiet bench password' });
-  return { url, token: signUp.token, pid: server.child.pid!, downloads, stop: () => server.child.kill('SIGTERM') };
+  const klug = { url, token: signUp.token, pid: server.child.pid!, downloads, stop: () => server.child.kill('SIGTERM') };
+  // a server runs warm: one download first, so the timings do not include its JIT's first minutes' work
+  await klugDownload(klug, `${warmUp.url}/head/${WARM_UP}`, warmUp.sum);
+  return klug;
 }
 
 function wsClient(klug: Klug): Client {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { HostBudget } from './host-budget.js';
 import { discard, type HttpClient } from './http-client.js';
 import type { PartFile } from './part-file.js';
@@ -39,6 +40,8 @@ export async function transfer(plan: Plan, file: PartFile, deps: TransferDeps, s
   }
   const local = new AbortController();
   const linked = AbortSignal.any([signal, local.signal]);
+  // every connection's request, body and backoff listen to it
+  setMaxListeners(8 * deps.connections, linked);
   const busy = new Set<Range>();
   let failure: { error: unknown } | null = null;
 
