@@ -68,6 +68,12 @@ const envSchema = z.object({
   KLUG_TMDB_IMAGE_URL: z.string().url('must be a URL such as https://image.tmdb.org/t/p').default('https://image.tmdb.org/t/p'),
   KLUG_TMDB_RPS: z.coerce.number().positive().max(1000).default(40),
   KLUG_TMDB_CACHE_DAYS: z.coerce.number().positive().max(3650).default(30),
+  KLUG_DOWNLOAD_DIR: z.string().min(1).optional(),
+  KLUG_DOWNLOAD_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(3),
+  KLUG_DOWNLOAD_CHUNKS: z.coerce.number().int().min(1).max(64).default(16),
+  KLUG_DOWNLOAD_HOST_CONNECTIONS: z.coerce.number().int().min(1).max(256).default(16),
+  KLUG_DOWNLOAD_ALLOW_PRIVATE: booleanFromEnv.default(false),
+  KLUG_DOWNLOAD_FSYNC: booleanFromEnv.default(true),
   KLUG_ARTWORK_UPLOAD_MAX_MB: z.coerce.number().positive().max(100).default(5),
   KLUG_ARTWORK_DIR: z.string().min(1).optional(),
   KLUG_MEDIA_SERVER_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
@@ -179,14 +185,47 @@ export interface Config {
     /** title look-ups in flight at once */
     titleConcurrency: number;
   };
+  downloads: DownloadSettings;
   /** `KLUG_JOB_<NAME>` settings as given: a cron expression or `off`, checked against the jobs at start */
   jobSchedules: Record<string, string>;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb' | 'artwork' | 'mediaServers'>> & {
+/** The download engine (src/services/downloads). */
+export interface DownloadSettings {
+  /** where finished files land; every path stays inside it */
+  dir: string;
+  /** downloads one process works on at once */
+  concurrency: number;
+  /** ranges a file is split into, each fetched over its own connection (at least 1 MiB each) */
+  chunks: number;
+  /** connections to one host at once, shared by every download of the process (IPTV providers lower theirs) */
+  hostConnections: number;
+  /** let URLs reach loopback, private, link-local and other internal addresses */
+  allowPrivate: boolean;
+  /** tries of one range before the download gives the run back to the queue, and their backoff */
+  rangeTries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** a connection that sends nothing for this long is dropped and its range tried again */
+  idleTimeoutMs: number;
+  /** how often the ranges written are recorded as the place to resume from (after a crash of the process) */
+  checkpointMs: number;
+  /**
+   * sync files to disk as they download and before they are moved into place (off: faster on slow disks,
+   * but a crash of the machine, not just of Klug, may leave a damaged file or start a download over)
+   */
+  fsync: boolean;
+  /** how often the file is synced to disk (in the background), its ranges then being what survives a crash of the machine */
+  syncMs: number;
+  /** the longest Retry-After honoured; a longer one gives the run back to the queue */
+  maxRetryAfterMs: number;
+}
+
+export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb' | 'artwork' | 'mediaServers' | 'downloads'>> & {
   mediaServers?: Partial<Config['mediaServers']>;
   tmdb?: Partial<Config['tmdb']>;
   artwork?: Partial<Config['artwork']>;
+  downloads?: Partial<DownloadSettings>;
   loginThrottle?: Partial<LoginThrottleSettings>;
   limits?: Partial<Config['limits']>;
   runs?: Partial<Config['runs']>;
@@ -297,9 +336,24 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       requestPageSize: 100,
       titleConcurrency: 4,
     },
+    downloads: {
+      dir: resolve(e.KLUG_DOWNLOAD_DIR ?? dataLayout(dataDir).downloads),
+      concurrency: e.KLUG_DOWNLOAD_CONCURRENCY,
+      chunks: e.KLUG_DOWNLOAD_CHUNKS,
+      hostConnections: e.KLUG_DOWNLOAD_HOST_CONNECTIONS,
+      allowPrivate: e.KLUG_DOWNLOAD_ALLOW_PRIVATE,
+      rangeTries: 8,
+      retryBaseMs: 250,
+      retryMaxMs: 8000,
+      idleTimeoutMs: 30_000,
+      checkpointMs: 2000,
+      fsync: e.KLUG_DOWNLOAD_FSYNC,
+      syncMs: 1000,
+      maxRetryAfterMs: 120_000,
+    },
     jobSchedules: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('KLUG_JOB_') && !!entry[1]?.trim())),
   };
-  const { loginThrottle, limits, runs, tmdb, artwork, mediaServers, ...rest } = overrides;
+  const { loginThrottle, limits, runs, tmdb, artwork, mediaServers, downloads, ...rest } = overrides;
   return {
     ...base,
     ...rest,
@@ -309,6 +363,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
     tmdb: { ...base.tmdb, ...tmdb },
     artwork: { ...base.artwork, ...artwork },
     mediaServers: { ...base.mediaServers, ...mediaServers },
+    downloads: { ...base.downloads, ...downloads },
   };
 }
 

@@ -1,12 +1,11 @@
 import { rmSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { graphql } from './gql/index.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { BATCH, startImport } from './support/imports.js';
-import { spawnScript, type Spawned } from './support/process.js';
+import { startServerProcess, type Spawned } from './support/process.js';
 import type { TestServer } from './support/server.js';
 import { subscribe } from './support/subscriptions.js';
 
@@ -61,31 +60,11 @@ afterEach(async () => {
   await Promise.all(databases.splice(0).map((db) => db.drop()));
 });
 
-async function start(database: TestDatabase) {
-  const server = spawnScript('src/main.ts', {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    KLUG_SECRET_KEY: 'crash-test-secret-key-of-at-least-32-characters',
-    KLUG_RUN_LEASE_SECONDS: '2',
-    ...database.env,
-  });
-  spawned.push(server);
-  const line = await server.waitFor(/Klug is serving GraphQL/);
-  const url = (JSON.parse(line) as { url: string }).url;
-  const gql = async <T,>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return ((await response.json()) as { data: T }).data;
-  };
-  const ws = (token: string) => {
-    const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-    clients.push(client);
-    return client;
-  };
-  return { server, url, gql, ws };
+function start(database: TestDatabase) {
+  return startServerProcess(
+    { KLUG_SECRET_KEY: 'crash-test-secret-key-of-at-least-32-characters', KLUG_RUN_LEASE_SECONDS: '2', ...database.env },
+    { spawned, clients },
+  );
 }
 
 /** Follows the batch until `until` says so; answers the last state seen. */

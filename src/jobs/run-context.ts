@@ -57,6 +57,15 @@ export class RunContext<Checkpoint = unknown> {
   }
 
   /**
+   * Records the counters and checkpoint the worker saves when the run stops or ends, without saving now
+   * and whether or not a stop was asked: for work that has just stopped and knows exactly where it is.
+   */
+  keep(progress: Record<string, unknown>, options: { checkpoint?: Checkpoint } = {}): void {
+    this.latest = progress;
+    if (options.checkpoint !== undefined) this.latestCheckpoint = options.checkpoint;
+  }
+
+  /**
    * Reports the work's counters (and where to resume). Saved and published at most about once per
    * interval, whatever the work's own rate; throws RunStopped when the run was asked to stop.
    */

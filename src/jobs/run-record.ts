@@ -37,6 +37,8 @@ export interface NewRun {
   maxAttempts?: number;
   dedupeKey?: string | null;
   progress?: Record<string, unknown>;
+  /** where the work starts (a retry that resumes what an earlier run of the same subject left) */
+  checkpoint?: unknown;
   /** a run recorded as already over (a scheduled tick that was skipped) */
   status?: 'QUEUED' | 'CANCELLED';
   error?: string | null;

@@ -16,10 +16,13 @@ export class RunStore {
   /** Answers null when a unique rule refuses the run: its dedupe key was taken, or its job is running already. */
   async insert(run: NewRun, conn: RawSql = this.sql): Promise<RunRecord | null> {
     const [row] = await conn.query<RunRecord>(
-      `INSERT INTO "Run" (id, kind, "userId", "subjectId", node, "maxAttempts", "dedupeKey", progress, status, error, "finishedAt")
-       VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5, $6, $7, $8::jsonb, $9::"RunStatus", $10, CASE WHEN $9 = 'QUEUED' THEN NULL ELSE now() END)
+      `INSERT INTO "Run" (id, kind, "userId", "subjectId", node, "maxAttempts", "dedupeKey", progress, status, error, "finishedAt", checkpoint)
+       VALUES ($1::uuid, $2, $3::uuid, $4::uuid, $5, $6, $7, $8::jsonb, $9::"RunStatus", $10, CASE WHEN $9 = 'QUEUED' THEN NULL ELSE now() END, $11::jsonb)
        ON CONFLICT DO NOTHING RETURNING *`,
-      [uuid7(), run.kind, run.userId ?? null, run.subjectId ?? null, run.node ?? null, run.maxAttempts ?? 3, run.dedupeKey ?? null, JSON.stringify(run.progress ?? {}), run.status ?? 'QUEUED', run.error ?? null],
+      [
+        uuid7(), run.kind, run.userId ?? null, run.subjectId ?? null, run.node ?? null, run.maxAttempts ?? 3, run.dedupeKey ?? null,
+        JSON.stringify(run.progress ?? {}), run.status ?? 'QUEUED', run.error ?? null, run.checkpoint == null ? null : JSON.stringify(run.checkpoint),
+      ],
     );
     return row ?? null;
   }

@@ -274,6 +274,7 @@ export class RunWorker implements RunQueue {
 
   private publish(run: RunRecord, view: unknown): void {
     this.deps.events.pubsub.publish('run:changed', run.subjectId ?? run.id, { run, view });
+    if (run.userId) this.deps.events.pubsub.publish('run:changed:user', run.userId, { run, view });
   }
 
   /**

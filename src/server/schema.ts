@@ -15,6 +15,7 @@ import '../schema/jobs.js';
 import '../schema/artwork.js';
 import '../schema/media-servers.js';
 import '../schema/insights.js';
+import '../schema/downloads.js';
 import '../resolvers/accounts.js';
 import '../resolvers/system.js';
 import '../resolvers/library.js';
@@ -27,5 +28,6 @@ import '../resolvers/metadata.js';
 import '../resolvers/artwork.js';
 import '../resolvers/media-servers.js';
 import '../resolvers/insights.js';
+import '../resolvers/downloads.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -7,6 +7,8 @@ import type { Services } from './index.js';
 import type { Logger } from '../logger.js';
 import { enrichRunKind } from './metadata/enrich-runs.js';
 import { syncRunKind } from './janitor/sync-runs.js';
+import { downloadRunKind } from './downloads/download-runs.js';
+import { mkdir } from 'node:fs/promises';
 
 /** Every domain's run kinds, jobs, start-up recovery and shutdown, for the server to loop over. */
 export function createDomains(db: Database, config: Config, services: Services, log: Logger): Domain[] {
@@ -64,6 +66,17 @@ export function createDomains(db: Database, config: Config, services: Services, 
     {
       name: 'artwork',
       jobs: [{ name: 'artwork-gc', schedule: '43 4 * * *', run: () => services.artwork.collectGarbage() }],
+    },
+    {
+      name: 'downloads',
+      kinds: [
+        downloadRunKind({ prisma, http: services.downloadHttp, budget: services.hostBudget, settings: config.downloads, progressMs: config.runs.progressMs, log }),
+      ],
+      recover: async () => {
+        await mkdir(config.downloads.dir, { recursive: true });
+        await services.downloads.failUnqueued();
+      },
+      stop: () => services.downloadHttp.close(),
     },
     {
       name: 'maintenance',

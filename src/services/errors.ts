@@ -179,3 +179,37 @@ export class TruncatedImageError extends DomainError {
     super('The image is incomplete: its data ends early', path);
   }
 }
+
+/** A download's URL leads to this machine or its private networks (KLUG_DOWNLOAD_ALLOW_PRIVATE allows it). */
+export class AddressRefusedError extends DomainError {
+  readonly code = 'ADDRESS_REFUSED';
+  constructor(
+    readonly host: string,
+    path: string[] = ['url'],
+  ) {
+    super(`${host} is a loopback, private or link-local address: downloads may not reach it`, path);
+  }
+}
+
+/** The download directory has less room than the file needs. */
+export class InsufficientSpaceError extends DomainError {
+  readonly code = 'INSUFFICIENT_SPACE';
+  constructor(
+    readonly neededBytes: number,
+    readonly freeBytes: number,
+  ) {
+    super(`Not enough free space in the download directory: the file needs ${mb(neededBytes)}, ${mb(freeBytes)} are free`);
+  }
+}
+
+/** A download that cannot succeed as it is: the server refused it, or what came differs from what was promised. */
+export class DownloadError extends DomainError {
+  constructor(
+    readonly code: 'UPSTREAM_REFUSED' | 'TOO_MANY_REDIRECTS' | 'FILE_KEEPS_CHANGING' | 'LENGTH_MISMATCH' | 'CHECKSUM_MISMATCH' | 'BAD_RESPONSE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;

@@ -12,7 +12,7 @@ export interface AccountEvent {
 }
 
 export interface RunChange {
-  run: { id: string; kind: string; status: string; progress: Record<string, unknown> };
+  run: { id: string; kind: string; status: string; userId: string | null; progress: Record<string, unknown> };
   view: unknown;
 }
 
@@ -24,6 +24,8 @@ export type Events = {
    * (an import batch…); `view` is that row as the domain shows it
    */
   'run:changed': [subjectId: string, change: RunChange];
+  /** the same changes of every run that belongs to a person, keyed by that person (all of one's downloads…) */
+  'run:changed:user': [userId: string, change: RunChange];
   /** a session logged out or an API token revoked: every replica drops it from its credential cache */
   'credential:ended': [ended: { credentialId: string }];
   /** a run was queued somewhere: wakes the workers of every replica */
@@ -44,7 +46,8 @@ export function createEventBus(redisUrl: string | undefined): EventBus {
     publishClient,
     subscribeClient,
     serializer: {
-      stringify: JSON.stringify,
+      // byte counts are bigints in rows (downloads): JSON has no bigint, so they travel as numbers
+      stringify: (value) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
       parse: (text) => JSON.parse(text, (_key, value) => (isIsoDate(value) ? new Date(value) : value)),
     },
   });

@@ -25,6 +25,10 @@ import { AllowlistService } from './janitor/allowlist.js';
 import { InsightsService } from './janitor/insights.js';
 import { MediaServerService } from './janitor/servers.js';
 import { JanitorSettingsService } from './janitor/settings.js';
+import { addressPolicy } from './downloads/address-policy.js';
+import { DownloadService } from './downloads/downloads.js';
+import { HostBudget } from './downloads/host-budget.js';
+import { HttpClient } from './downloads/http-client.js';
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -51,6 +55,10 @@ export function createServices(db: Database, config: Config, events: EventBus, r
   const secretBox = new SecretBox(config.secretKey);
   const janitorSettings = new JanitorSettingsService(prisma);
   const allowlist = new AllowlistService({ prisma, sql });
+  const refuses = addressPolicy(config.downloads.allowPrivate);
+  /** connections per host, shared by every download of this process */
+  const hostBudget = new HostBudget(config.downloads.hostConnections);
+  const downloadHttp = new HttpClient({ refuses, idleTimeoutMs: config.downloads.idleTimeoutMs });
   return {
     accounts: new AccountsService({
       prisma,
@@ -77,6 +85,9 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     janitorSettings,
     allowlist,
     insights: new InsightsService({ sql, paginator, settings: janitorSettings, allowlist }),
+    hostBudget,
+    downloadHttp,
+    downloads: new DownloadService({ prisma, runs, budget: hostBudget, refuses }),
     metadata: new MetadataService({ prisma, sql, tmdb, enricher, runs, cacheMs: config.tmdb.cacheMs }),
   };
 }
