@@ -215,7 +215,10 @@ export interface DownloadSettings {
    * but a crash of the machine, not just of Klug, may leave a damaged file or start a download over)
    */
   fsync: boolean;
-  /** how often the file is synced to disk (in the background), its ranges then being what survives a crash of the machine */
+  /**
+   * how often the file is synced to disk (in the background), its ranges then being what survives a crash of the
+   * machine; not more often: a sync a second held writes up on pages under writeback and made downloads slower
+   */
   syncMs: number;
   /** the longest Retry-After honoured; a longer one gives the run back to the queue */
   maxRetryAfterMs: number;
@@ -348,7 +351,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       idleTimeoutMs: 30_000,
       checkpointMs: 2000,
       fsync: e.KLUG_DOWNLOAD_FSYNC,
-      syncMs: 1000,
+      syncMs: 10_000,
       maxRetryAfterMs: 120_000,
     },
     jobSchedules: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('KLUG_JOB_') && !!entry[1]?.trim())),

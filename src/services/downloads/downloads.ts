@@ -81,7 +81,8 @@ export class DownloadService {
   async retry(userId: string, id: string): Promise<Download> {
     const download = await this.inStatus(userId, id, ['FAILED', 'CANCELLED'], 'retried');
     const last = await this.deps.runs.latestFor(DOWNLOAD_RUN, id);
-    // one retry at a time: only the request that moves the row back to QUEUED queues a run
+    // the row is recorded as waiting here, as enqueue records a new one (the run's mirror writes every later
+    // status); one retry at a time: only the request that moves the row back to QUEUED queues a run
     const { count } = await this.deps.prisma.download.updateMany({
       where: { id, userId, status: download.status },
       data: { status: 'QUEUED', errorMessage: null, finishedAt: null, speedBps: null, etaSeconds: null, attempts: 0, ...(download.status === 'CANCELLED' ? { bytesDone: 0, chunks: [] } : {}) },

@@ -5,7 +5,7 @@ import type { DownloadSettings } from '../../config.js';
 import type { Download, PrismaClient } from '../../generated/prisma/client.js';
 import type { RunContext } from '../../jobs/run-context.js';
 import type { Logger } from '../../logger.js';
-import { DownloadError } from '../errors.js';
+import { DownloadError, ValidationError } from '../errors.js';
 import type { HostBudget } from './host-budget.js';
 import { bareHost, type HttpClient } from './http-client.js';
 import { exists, moveIntoPlace, partPathOf, PartFile, removeFile, requireSpace, sha256Of } from './part-file.js';
@@ -61,6 +61,8 @@ export interface FetchDeps {
 
 /** Fresh starts allowed when the file keeps changing upstream. */
 const MAX_RESTARTS = 3;
+/** `name (2).ext` … `name (9999).ext`, then the name counts as taken */
+const MAX_NUMBERED = 9999;
 
 /**
  * A download's run, top to bottom: resume from the checkpoint or probe and reserve a name; fetch
@@ -114,7 +116,7 @@ async function start(ctx: RunContext<DownloadCheckpoint>, deps: FetchDeps, downl
   if (found.size !== null) await requireSpace(settings.dir, found.size);
   const base = renderTemplate(download.target, { ...(download.vars as PathVars), ...splitName(found.fileName) });
   const ranges = found.ranged && found.size !== null ? split(found.size, settings.chunks) : [{ start: 0, end: found.size ?? Number.POSITIVE_INFINITY, done: 0 }];
-  for (let n = 1; ; n++) {
+  for (let n = 1; n <= MAX_NUMBERED; n++) {
     const path = numbered(base, n);
     const absolute = await insideRoot(settings.dir, path);
     if ((await exists(absolute)) || (await exists(partPathOf(absolute)))) continue;
@@ -127,11 +129,12 @@ async function start(ctx: RunContext<DownloadCheckpoint>, deps: FetchDeps, downl
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
+  throw new ValidationError(`Every name from "${base}" to "${numbered(base, MAX_NUMBERED)}" is taken`, ['path']);
 }
 
 /**
  * The transfer, with progress reported about once a second, the ranges checkpointed every few seconds
- * and the file synced to disk as it goes. However it stops (pause, cancel, shutdown, a failure),
+ * and the file synced to disk every few seconds (off the transfer's path). However it stops (pause, cancel, shutdown, a failure),
  * the bytes written are synced and recorded first, so the next run resumes exactly there.
  */
 async function fetchReporting(ctx: RunContext<DownloadCheckpoint>, deps: FetchDeps, state: DownloadCheckpoint, plan: Plan, file: PartFile): Promise<void> {
@@ -143,7 +146,7 @@ async function fetchReporting(ctx: RunContext<DownloadCheckpoint>, deps: FetchDe
   let syncing: Promise<void> | null = null;
   const snapshot = (): DownloadCheckpoint => ({ ...state, ranges: copyRanges(plan.ranges), synced });
   const report = async () => {
-    // in the background, so the disk takes the bytes while the network brings more (and the final sync is short)
+    // in the background: what survives a crash of the machine, without holding the transfer up
     if (deps.settings.fsync && !syncing && performance.now() - lastSync >= deps.settings.syncMs) {
       const before = copyRanges(plan.ranges);
       lastSync = performance.now();
@@ -201,7 +204,7 @@ async function complete(deps: FetchDeps, download: Download, state: DownloadChec
   }
   const path = await moveIntoPlace(file.path, deps.settings.fsync, async function* () {
     yield { relative: state.path, absolute: await insideRoot(deps.settings.dir, state.path) };
-    for (let n = 2; n < 10_000; n++) {
+    for (let n = 2; n <= MAX_NUMBERED; n++) {
       const relative = numbered(state.base, n);
       if (relative !== state.path) yield { relative, absolute: await insideRoot(deps.settings.dir, relative) };
     }

@@ -110,7 +110,10 @@ export function checkedLookup(refuses: AddressPolicy): LookupFunction {
   };
 }
 
-/** The addresses a name resolves to that the policy refuses, when it refuses all of them (enqueue checks this early). */
+/**
+ * The host of a URL that only leads to refused addresses (itself one, or a name resolving to nothing else),
+ * else null: enqueueDownload refuses early what every connection would refuse anyway.
+ */
 export async function refusedHost(url: URL, refuses: AddressPolicy): Promise<string | null> {
   const host = bareHost(url);
   if (isIP(host)) return refuses(host) ? host : null;
