@@ -112,7 +112,9 @@ async function resume(checkpoint: DownloadCheckpoint, deps: FetchDeps): Promise<
 /** Probes the file, checks the room it needs, and reserves its name with an empty `.part`. */
 async function start(ctx: RunContext<DownloadCheckpoint>, deps: FetchDeps, download: Download, restarts: number): Promise<{ state: DownloadCheckpoint; file: PartFile }> {
   const { settings } = deps;
-  const found = await withRetries(() => probe(deps.http, download.url, ctx.signal), retryPolicy(settings), ctx.signal);
+  // the probe is a connection too: it waits for a slot of the host's budget like any range
+  const release = await deps.budget.acquire(bareHost(new URL(download.url)), ctx.signal);
+  const found = await withRetries(() => probe(deps.http, download.url, ctx.signal), retryPolicy(settings), ctx.signal).finally(release);
   if (found.size !== null) await requireSpace(settings.dir, found.size);
   const base = renderTemplate(download.target, { ...(download.vars as PathVars), ...splitName(found.fileName) });
   const ranges = found.ranged && found.size !== null ? split(found.size, settings.chunks) : [{ start: 0, end: found.size ?? Number.POSITIVE_INFINITY, done: 0 }];

@@ -38,8 +38,10 @@ export async function probe(http: HttpClient, url: string, signal: AbortSignal):
     const length = headers['content-encoding'] && headers['content-encoding'] !== 'identity' ? null : contentLength(headers);
     return describe(response, length, false);
   } finally {
-    // a 200 would send the whole file: never read it here
-    discard(response.body);
+    // a 200 would send the whole file: never read it here; a byte or an error page is read, so the
+    // connection goes back to the pool instead of closing (a provider counts sockets against its limit)
+    if (status === 200) discard(response.body);
+    else await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
   }
 }
 
