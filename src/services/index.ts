@@ -29,6 +29,7 @@ import { addressPolicy } from './downloads/address-policy.js';
 import { DownloadService } from './downloads/downloads.js';
 import { HostBudget } from './downloads/host-budget.js';
 import { HttpClient } from './downloads/http-client.js';
+import { createIptv } from './iptv/index.js';
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -89,5 +90,6 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     downloadHttp,
     downloads: new DownloadService({ prisma, runs, budget: hostBudget, refuses }),
     metadata: new MetadataService({ prisma, sql, tmdb, enricher, runs, cacheMs: config.tmdb.cacheMs }),
+    iptv: createIptv({ prisma, sql, secretBox, runs, budget: hostBudget, settings: config.iptv, log }),
   };
 }
