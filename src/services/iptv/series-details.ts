@@ -18,8 +18,9 @@ export class SeriesDetailsService {
   async open(userId: string, seriesId: string): Promise<IptvSeries> {
     const series = await this.deps.prisma.iptvSeries.findFirst({ where: { id: seriesId, userId }, include: { playlist: true } });
     if (!series) throw new NotFoundError('No series with this id', ['id']);
-    if (!series.detailsFetchedAt) await this.refresh(series);
-    return series;
+    if (series.detailsFetchedAt) return series;
+    await this.refresh(series);
+    return this.deps.prisma.iptvSeries.findUniqueOrThrow({ where: { id: series.id } });
   }
 
   /** Reads get_series_info again and writes seasons and episodes; answers the ids of episodes new to Klug. */
