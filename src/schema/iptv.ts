@@ -98,6 +98,7 @@ export const PlaylistType = builder.prismaNode('Playlist', {
 });
 
 export const IptvCategoryType = builder.prismaNode('IptvCategory', {
+  nullable: true,
   name: 'IptvCategory',
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ctx.viewer?.user.id ?? NO_MATCH }),
@@ -113,6 +114,7 @@ const maskedUrl = (serverUrl: string, kind: StreamKind, id: string | number, ext
 const playlistServer = { playlist: { select: { serverUrl: true } } } as const;
 
 export const LiveStreamType = builder.prismaNode('LiveStream', {
+  nullable: true,
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ctx.viewer?.user.id ?? NO_MATCH }),
   fields: (t) => ({
@@ -133,6 +135,7 @@ export const LiveStreamType = builder.prismaNode('LiveStream', {
 });
 
 export const VodStreamType = builder.prismaNode('VodStream', {
+  nullable: true,
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ctx.viewer?.user.id ?? NO_MATCH }),
   fields: (t) => ({
@@ -158,6 +161,7 @@ export const VodStreamType = builder.prismaNode('VodStream', {
 });
 
 export const SeriesType = builder.prismaNode('IptvSeries', {
+  nullable: true,
   name: 'Series',
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ctx.viewer?.user.id ?? NO_MATCH }),
@@ -201,6 +205,7 @@ builder.prismaObject('IptvSeason', {
 });
 
 builder.prismaNode('IptvEpisode', {
+  nullable: true,
   name: 'IptvEpisode',
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ctx.viewer?.user.id ?? NO_MATCH }),
