@@ -3,6 +3,10 @@ import type { IptvSection } from '../../generated/prisma/client.js';
 import type { CategoryRecord, LiveRecord, SeriesRecord, VodRecord } from './parse.js';
 
 const column = <T, K extends keyof T>(rows: T[], key: K) => rows.map((row) => row[key] ?? null);
+export type CatalogTable = 'LiveStream' | 'VodStream' | 'IptvSeries';
+/** A row to write, with the fingerprint of its synced fields. */
+export type Fingerprinted<Row> = Row & { fingerprint: number };
+
 /** backdrops travel as one text per row (unnest flattens arrays of arrays), split again in SQL */
 const LIST_SEPARATOR = '\n';
 
@@ -36,20 +40,17 @@ export class CatalogWriter {
     );
   }
 
-  async live(rows: LiveRecord[]): Promise<void> {
+  async live(rows: Fingerprinted<LiveRecord>[]): Promise<void> {
     if (rows.length === 0) return;
     await this.sql.query(
-      `INSERT INTO "LiveStream" (id, "playlistId", "userId", "streamId", num, name, "searchName", "categoryId", "streamType", icon, "epgChannelId", "tvArchive", "tvArchiveDuration", added)
+      `INSERT INTO "LiveStream" (id, "playlistId", "userId", "streamId", num, name, "searchName", "categoryId", "streamType", icon, "epgChannelId", "tvArchive", "tvArchiveDuration", added, fingerprint)
        SELECT md5($1::text || ':live:' || s.sid)::uuid, $1::uuid, $2::uuid, s.*
-       FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::int[], $13::timestamptz[])
-         AS s(sid, num, name, search, cat, type, icon, epg, archive, archive_days, added)
+       FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bool[], $12::int[], $13::timestamptz[], $14::int[])
+         AS s(sid, num, name, search, cat, type, icon, epg, archive, archive_days, added, fp)
        ON CONFLICT ("playlistId", "streamId") DO UPDATE SET num = EXCLUDED.num, name = EXCLUDED.name, "searchName" = EXCLUDED."searchName",
          "categoryId" = EXCLUDED."categoryId", "streamType" = EXCLUDED."streamType", icon = EXCLUDED.icon, "epgChannelId" = EXCLUDED."epgChannelId",
-         "tvArchive" = EXCLUDED."tvArchive", "tvArchiveDuration" = EXCLUDED."tvArchiveDuration", added = EXCLUDED.added, "goneAt" = NULL, "updatedAt" = now()
-       WHERE ("LiveStream".num, "LiveStream".name, "LiveStream"."categoryId", "LiveStream"."streamType", "LiveStream".icon, "LiveStream"."epgChannelId",
-              "LiveStream"."tvArchive", "LiveStream"."tvArchiveDuration", "LiveStream".added, "LiveStream"."goneAt")
-             IS DISTINCT FROM (EXCLUDED.num, EXCLUDED.name, EXCLUDED."categoryId", EXCLUDED."streamType", EXCLUDED.icon, EXCLUDED."epgChannelId",
-              EXCLUDED."tvArchive", EXCLUDED."tvArchiveDuration", EXCLUDED.added, NULL::timestamptz)`,
+         "tvArchive" = EXCLUDED."tvArchive", "tvArchiveDuration" = EXCLUDED."tvArchiveDuration", added = EXCLUDED.added, fingerprint = EXCLUDED.fingerprint, "goneAt" = NULL, "updatedAt" = now()
+       WHERE "LiveStream".fingerprint IS DISTINCT FROM EXCLUDED.fingerprint OR "LiveStream"."goneAt" IS NOT NULL`,
       [
         this.playlistId,
         this.userId,
@@ -64,24 +65,22 @@ export class CatalogWriter {
         column(rows, 'tvArchive'),
         column(rows, 'tvArchiveDuration'),
         column(rows, 'added'),
+        column(rows, 'fingerprint'),
       ],
     );
   }
 
-  async vod(rows: VodRecord[]): Promise<void> {
+  async vod(rows: Fingerprinted<VodRecord>[]): Promise<void> {
     if (rows.length === 0) return;
     await this.sql.query(
-      `INSERT INTO "VodStream" (id, "playlistId", "userId", "streamId", num, name, "searchName", "categoryId", icon, rating, rating5, "containerExtension", added)
+      `INSERT INTO "VodStream" (id, "playlistId", "userId", "streamId", num, name, "searchName", "categoryId", icon, rating, rating5, "containerExtension", added, fingerprint)
        SELECT md5($1::text || ':vod:' || s.sid)::uuid, $1::uuid, $2::uuid, s.*
-       FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::timestamptz[])
-         AS s(sid, num, name, search, cat, icon, rating, rating5, ext, added)
+       FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::timestamptz[], $13::int[])
+         AS s(sid, num, name, search, cat, icon, rating, rating5, ext, added, fp)
        ON CONFLICT ("playlistId", "streamId") DO UPDATE SET num = EXCLUDED.num, name = EXCLUDED.name, "searchName" = EXCLUDED."searchName",
          "categoryId" = EXCLUDED."categoryId", icon = EXCLUDED.icon, rating = EXCLUDED.rating, rating5 = EXCLUDED.rating5,
-         "containerExtension" = EXCLUDED."containerExtension", added = EXCLUDED.added, "goneAt" = NULL, "updatedAt" = now()
-       WHERE ("VodStream".num, "VodStream".name, "VodStream"."categoryId", "VodStream".icon, "VodStream".rating, "VodStream".rating5,
-              "VodStream"."containerExtension", "VodStream".added, "VodStream"."goneAt")
-             IS DISTINCT FROM (EXCLUDED.num, EXCLUDED.name, EXCLUDED."categoryId", EXCLUDED.icon, EXCLUDED.rating, EXCLUDED.rating5,
-              EXCLUDED."containerExtension", EXCLUDED.added, NULL::timestamptz)`,
+         "containerExtension" = EXCLUDED."containerExtension", added = EXCLUDED.added, fingerprint = EXCLUDED.fingerprint, "goneAt" = NULL, "updatedAt" = now()
+       WHERE "VodStream".fingerprint IS DISTINCT FROM EXCLUDED.fingerprint OR "VodStream"."goneAt" IS NOT NULL`,
       [
         this.playlistId,
         this.userId,
@@ -95,25 +94,25 @@ export class CatalogWriter {
         column(rows, 'rating5'),
         column(rows, 'containerExtension'),
         column(rows, 'added'),
+        column(rows, 'fingerprint'),
       ],
     );
   }
 
-  async series(rows: SeriesRecord[]): Promise<void> {
+  async series(rows: Fingerprinted<SeriesRecord>[]): Promise<void> {
     if (rows.length === 0) return;
-    const fields = ['num', 'name', 'searchName', 'categoryId', 'cover', 'plot', 'cast', 'castSearch', 'director', 'genre', 'releaseDate', 'rating', 'rating5', 'episodeRunTime', 'backdrops', 'youtubeTrailer', 'lastModified'];
+    const fields = ['num', 'name', 'searchName', 'categoryId', 'cover', 'plot', 'cast', 'castSearch', 'director', 'genre', 'releaseDate', 'rating', 'rating5', 'episodeRunTime', 'backdrops', 'youtubeTrailer', 'lastModified', 'fingerprint'];
     const quoted = fields.map((f) => `"${f}"`);
     await this.sql.query(
       `INSERT INTO "IptvSeries" (id, "playlistId", "userId", "seriesId", ${quoted.join(', ')})
        SELECT md5($1::text || ':series:' || s.sid)::uuid, $1::uuid, $2::uuid, s.sid, s.num, s.name, s.search, s.cat, s.cover, s.plot, s.cast_, s.cast_search,
          s.director, s.genre, s.released, s.rating, s.rating5, s.run_time,
-         CASE WHEN s.backdrops IS NULL THEN '{}'::text[] ELSE string_to_array(s.backdrops, E'\\n') END, s.trailer, s.modified
+         CASE WHEN s.backdrops IS NULL THEN '{}'::text[] ELSE string_to_array(s.backdrops, E'\\n') END, s.trailer, s.modified, s.fp
        FROM unnest($3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                   $14::text[], $15::float8[], $16::float8[], $17::int[], $18::text[], $19::text[], $20::timestamptz[])
-         AS s(sid, num, name, search, cat, cover, plot, cast_, cast_search, director, genre, released, rating, rating5, run_time, backdrops, trailer, modified)
+                   $14::text[], $15::float8[], $16::float8[], $17::int[], $18::text[], $19::text[], $20::timestamptz[], $21::int[])
+         AS s(sid, num, name, search, cat, cover, plot, cast_, cast_search, director, genre, released, rating, rating5, run_time, backdrops, trailer, modified, fp)
        ON CONFLICT ("playlistId", "seriesId") DO UPDATE SET ${quoted.map((q) => `${q} = EXCLUDED.${q}`).join(', ')}, "goneAt" = NULL, "updatedAt" = now()
-       WHERE (${quoted.map((q) => `"IptvSeries".${q}`).join(', ')}, "IptvSeries"."goneAt")
-             IS DISTINCT FROM (${quoted.map((q) => `EXCLUDED.${q}`).join(', ')}, NULL::timestamptz)`,
+       WHERE "IptvSeries".fingerprint IS DISTINCT FROM EXCLUDED.fingerprint OR "IptvSeries"."goneAt" IS NOT NULL`,
       [
         this.playlistId,
         this.userId,
@@ -135,15 +134,33 @@ export class CatalogWriter {
         rows.map((r) => (r.backdrops.length > 0 ? r.backdrops.join(LIST_SEPARATOR) : null)),
         column(rows, 'youtubeTrailer'),
         column(rows, 'lastModified'),
+        column(rows, 'fingerprint'),
       ],
     );
+  }
+
+  /**
+   * Refreshes the planner's statistics of a table a sync has just filled: before autovacuum comes by, it would
+   * believe the playlist has a handful of rows and search by scanning instead of through its indexes.
+   */
+  async analyze(table: CatalogTable): Promise<void> {
+    await this.sql.query(`ANALYZE "${table}"`);
+  }
+
+  /** The rows of a section as last synced: the provider's id → the fingerprint of its fields, and whether it is gone. */
+  async known(table: CatalogTable, idColumn: 'streamId' | 'seriesId'): Promise<Map<number, { fingerprint: number | null; gone: boolean }>> {
+    const rows = await this.sql.query<{ id: number; fp: number | null; gone: boolean }>(
+      `SELECT "${idColumn}" AS id, fingerprint AS fp, "goneAt" IS NOT NULL AS gone FROM "${table}" WHERE "playlistId" = $1::uuid`,
+      [this.playlistId],
+    );
+    return new Map(rows.map((r) => [r.id, { fingerprint: r.fp, gone: r.gone }]));
   }
 
   /**
    * After a section came whole: what it did not list is marked gone (ids compared in a hashed anti-join, not
    * row by row), and the section's count of present rows is answered.
    */
-  async markGone(table: 'LiveStream' | 'VodStream' | 'IptvSeries', idColumn: 'streamId' | 'seriesId', seen: number[]): Promise<number> {
+  async markGone(table: CatalogTable, idColumn: 'streamId' | 'seriesId', seen: number[]): Promise<number> {
     await this.sql.query(
       `UPDATE "${table}" SET "goneAt" = now(), "updatedAt" = now()
        WHERE "playlistId" = $1::uuid AND "goneAt" IS NULL AND "${idColumn}" NOT IN (SELECT unnest($2::int[]))`,

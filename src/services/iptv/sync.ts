@@ -4,7 +4,8 @@ import type { RunContext } from '../../jobs/run-context.js';
 import { RunStopped } from '../../jobs/run-kind.js';
 import type { Logger } from '../../logger.js';
 import { DomainError, UpstreamError } from '../errors.js';
-import { CatalogWriter } from './catalog-writer.js';
+import { createHash } from 'node:crypto';
+import { CatalogWriter, type CatalogTable, type Fingerprinted } from './catalog-writer.js';
 import { parseCategory, parseLive, parseSeries, parseVod } from './parse.js';
 import type { ListAction, XtreamClient } from './xtream-client.js';
 import { SERVICE } from './xtream-http.js';
@@ -39,6 +40,8 @@ export interface SyncDeps {
 
 /** rows per set-based statement */
 const BATCH = 2000;
+/** rows written by a section past which the table's statistics are refreshed at once */
+const ANALYZE_AFTER = 5000;
 
 /**
  * A playlist's sync, top to bottom: categories, live, VOD, series, each committed on its own. A section that
@@ -133,49 +136,69 @@ const SECTION_WORK: Record<Section, SectionWork> = {
     }
     return { skipped };
   },
-  live: (deps) => streamSection(deps, 'get_live_streams', parseLive, (r) => r.streamId, (rows) => deps.writer.live(rows), (seen) => deps.writer.markGone('LiveStream', 'streamId', seen)),
-  vod: (deps) => streamSection(deps, 'get_vod_streams', parseVod, (r) => r.streamId, (rows) => deps.writer.vod(rows), (seen) => deps.writer.markGone('VodStream', 'streamId', seen)),
-  series: (deps) => streamSection(deps, 'get_series', parseSeries, (r) => r.seriesId, (rows) => deps.writer.series(rows), (seen) => deps.writer.markGone('IptvSeries', 'seriesId', seen)),
+  live: (deps) => streamSection(deps, 'get_live_streams', parseLive, { table: 'LiveStream', id: 'streamId' }, (r) => r.streamId, (rows) => deps.writer.live(rows)),
+  vod: (deps) => streamSection(deps, 'get_vod_streams', parseVod, { table: 'VodStream', id: 'streamId' }, (r) => r.streamId, (rows) => deps.writer.vod(rows)),
+  series: (deps) => streamSection(deps, 'get_series', parseSeries, { table: 'IptvSeries', id: 'seriesId' }, (r) => r.seriesId, (rows) => deps.writer.series(rows)),
 };
+
+/** A 32-bit hash of a parsed entry: equal hashes, nothing to write. */
+function fingerprintOf(row: object): number {
+  return createHash('sha1').update(JSON.stringify(row)).digest().readInt32BE(0);
+}
 
 /**
  * One list read as a stream: each entry parsed (unreadable ones skipped and counted, repeated ids kept once),
- * written in batches as they come, then what the list no longer has marked gone.
+ * compared with what the last sync wrote (only new, changed or returning rows are written), written in batches
+ * while the next ones are parsed, then what the list no longer has marked gone.
  */
-async function streamSection<Row>(
+async function streamSection<Row extends object>(
   deps: SectionDeps,
   action: ListAction,
   parse: (raw: unknown) => Row | null,
+  table: { table: CatalogTable; id: 'streamId' | 'seriesId' },
   idOf: (row: Row) => number,
-  write: (rows: Row[]) => Promise<void>,
-  gone: (seen: number[]) => Promise<number>,
+  write: (rows: Fingerprinted<Row>[]) => Promise<void>,
 ): Promise<{ skipped: number; count: number }> {
+  const known = await deps.writer.known(table.table, table.id);
   const seen = new Set<number>();
   const counters = { received: 0, written: 0, skipped: 0 };
-  let pending: Row[] = [];
+  let pending: Fingerprinted<Row>[] = [];
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
+    // one batch in the database while the next is parsed; a failed write fails the section at the next flush
+    await writing;
     if (pending.length === 0) return;
-    await write(pending);
-    counters.written += pending.length;
+    const batch = pending;
     pending = [];
+    writing = write(batch).then(() => void (counters.written += batch.length));
+    writing.catch(() => undefined); // handled: the next flush (or the end) awaits it and fails the section
     await deps.report(counters);
   };
-  for await (const batch of deps.client.list(action, deps.signal)) {
-    for (const raw of batch) {
-      counters.received++;
-      const row = parse(raw);
-      if (!row) {
-        counters.skipped++;
-        continue;
+  try {
+    for await (const entries of deps.client.list(action, deps.signal)) {
+      for (const raw of entries) {
+        counters.received++;
+        const row = parse(raw);
+        if (!row) {
+          counters.skipped++;
+          continue;
+        }
+        const id = idOf(row);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const fingerprint = fingerprintOf(row);
+        const before = known.get(id);
+        if (before && before.fingerprint === fingerprint && !before.gone) continue;
+        pending.push({ ...row, fingerprint });
       }
-      const id = idOf(row);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      pending.push(row);
+      if (pending.length >= BATCH) await flush();
     }
-    if (pending.length >= BATCH) await flush();
+    await flush();
+  } finally {
+    await writing.catch(() => undefined);
   }
-  await flush();
-  const count = await gone([...seen]);
+  await writing;
+  const count = await deps.writer.markGone(table.table, table.id, [...seen]);
+  if (counters.written >= ANALYZE_AFTER) await deps.writer.analyze(table.table);
   return { skipped: counters.skipped, count };
 }

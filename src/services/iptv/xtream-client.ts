@@ -81,7 +81,7 @@ export class XtreamClient {
   async *list(action: ListAction, signal?: AbortSignal): AsyncGenerator<unknown[]> {
     const opened = await this.http.open(this.url({ action }), action, signal);
     this.check(opened, action);
-    const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
+    const parser = new JSONParser({ paths: ['$.*'], keepStack: false, stringBufferSize: 64 * 1024 });
     let batch: unknown[] = [];
     let refused = false;
     parser.onValue = ({ value, key }) => {
