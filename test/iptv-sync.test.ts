@@ -3,6 +3,7 @@ import { graphql } from './gql/index.js';
 import { generateCatalog, type FakeXtream } from './support/fake-xtream.js';
 import { addAndSync, playlist, startFakeXtream, syncAgain, VOD_STREAMS } from './support/iptv.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { capturedLogs } from './support/logs.js';
 import { subscribe } from './support/subscriptions.js';
 
 const FAVORITE = graphql(`
@@ -45,10 +46,11 @@ const PROGRESS = graphql(`
 describe('a playlist sync, section by section', () => {
   let server: TestServer;
   let xtream: FakeXtream;
+  const logs = capturedLogs();
 
   beforeAll(async () => {
     xtream = await startFakeXtream();
-    server = await startTestServer({ overrides: { iptv: { timeoutMs: 400, retryBaseMs: 5, tries: 3 }, runs: { progressMs: 10 } } });
+    server = await startTestServer({ log: logs.log, overrides: { iptv: { timeoutMs: 400, retryBaseMs: 5, tries: 3 }, runs: { progressMs: 10 } } });
   });
   afterAll(async () => {
     await server?.stop();
@@ -153,5 +155,14 @@ describe('a playlist sync, section by section', () => {
     }
     expect(seen.some((s) => s.syncStatus === 'SYNCING' && s.phase === 'vod')).toBe(true);
     expect(seen.at(-1)).toMatchObject({ syncStatus: 'IDLE', phase: 'done' });
+  });
+
+  it('logged the retries and failures above without the account', () => {
+    expect(logs.lines.some((line) => /IPTV provider request failed/.test(line))).toBe(true);
+    for (const line of logs.lines) {
+      expect(line).not.toContain(xtream.account.password);
+      expect(line).not.toContain(xtream.account.username);
+      expect(line).not.toContain('changed-by-the-provider');
+    }
   });
 });
