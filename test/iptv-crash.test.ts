@@ -84,6 +84,8 @@ describe('a playlist sync interrupted by its server process', { timeout: 240_000
     await first.server.exited;
     gate.release();
     const liveRequests = xtream.seen(/action=get_live_streams/).length;
+    // the second process's VOD request waits too, so the test sees the sync taken over before it ends
+    const again = xtream.gate(/action=get_vod_streams/);
 
     const second = await startServerProcess(env, { spawned, clients });
     const client = second.ws(signUp.token);
@@ -92,6 +94,7 @@ describe('a playlist sync interrupted by its server process', { timeout: 240_000
     for await (const event of subscribe(client, PROGRESS, { id })) {
       const playlist = event.data!.playlistSyncProgress;
       states.push(playlist);
+      if (states.length === 1) void again.arrived.then(() => again.release());
       if (playlist.syncStatus !== 'SYNCING') break;
     }
     expect(states[0]!.syncStatus).toBe('SYNCING');
