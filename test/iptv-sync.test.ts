@@ -157,6 +157,20 @@ describe('a playlist sync, section by section', () => {
     expect(seen.at(-1)).toMatchObject({ syncStatus: 'IDLE', phase: 'done' });
   });
 
+  it('syncs every playlist of every person from the six-hourly job', async () => {
+    const { token } = await server.newPerson();
+    xtream.catalog = generateCatalog({ live: 1, vod: 2, series: 1 });
+    const id = await addAndSync(server, token, xtream);
+    const before = (await playlist(server, token, id)).lastSyncAt!;
+    xtream.catalog.vod = xtream.catalog.vod.slice(0, 1);
+    expect(server.app.scheduler.names()).toContain('sync-playlists');
+    await server.app.scheduler.runNow('sync-playlists');
+    await server.app.runs.idle();
+    const after = await playlist(server, token, id);
+    expect(after).toMatchObject({ syncStatus: 'IDLE', vodCount: 1 });
+    expect(after.lastSyncAt! > before).toBe(true);
+  });
+
   it('logged the retries and failures above without the account', () => {
     expect(logs.lines.some((line) => /IPTV provider request failed/.test(line))).toBe(true);
     for (const line of logs.lines) {
