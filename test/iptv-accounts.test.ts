@@ -4,6 +4,8 @@ import { capturedLogs } from './support/logs.js';
 import { generateCatalog, type FakeXtream } from './support/fake-xtream.js';
 import { ADD_PLAYLIST, PLAYLISTS, startFakeXtream } from './support/iptv.js';
 import { rawId } from './support/media-servers.js';
+import { createTestDatabase } from './support/database.js';
+import { addAndSync } from './support/iptv.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 /** A port nothing listens on: bound, then closed. */
@@ -119,6 +121,30 @@ describe('addPlaylist checks the account before saving', () => {
     for (const line of logs.lines) {
       expect(line).not.toContain(xtream.account.password);
       expect(line).not.toContain('wrong');
+    }
+  });
+});
+
+describe('download budgets after a restart', () => {
+  it("gives the provider's host its max_connections again at start-up", async () => {
+    const database = await createTestDatabase();
+    const xtream = await startFakeXtream();
+    xtream.account.max_connections = '3';
+    try {
+      const first = await startTestServer({ database });
+      const { token } = await first.newPerson();
+      await addAndSync(first, token, xtream);
+      expect(first.app.services.hostBudget.limitOf('127.0.0.1')).toBe(3);
+      await first.stop();
+      const second = await startTestServer({ database });
+      try {
+        expect(second.app.services.hostBudget.limitOf('127.0.0.1')).toBe(3);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await xtream.stop();
+      await database.drop();
     }
   });
 });
