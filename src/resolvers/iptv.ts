@@ -13,12 +13,6 @@ import { requireViewer } from './viewer.js';
 /** GraphQL names of the rows setFavorite accepts, and the kind the service knows them by. */
 const FAVORITE_KINDS: Record<string, FavoriteKind> = { LiveStream: 'LiveStream', VodStream: 'VodStream', Series: 'IptvSeries' };
 
-const streamArgs = (t: { arg: { id: (o?: object) => unknown; string: (o?: object) => unknown } }) => ({
-  playlistId: t.arg.id({ required: true }),
-  categoryId: t.arg.id({ description: "an IptvCategory's id (Playlist.categories)" }),
-  search: t.arg.string({ description: 'words of the name, case and accents ignored' }),
-});
-
 const filterOf = (args: { playlistId: string | number; categoryId?: string | number | null; search?: string | null; actor?: string | null }) => ({
   playlistId: decodeId(String(args.playlistId), 'Playlist', 'playlistId'),
   categoryId: args.categoryId == null ? null : decodeId(String(args.categoryId), 'IptvCategory', 'categoryId'),
@@ -26,86 +20,93 @@ const filterOf = (args: { playlistId: string | number; categoryId?: string | num
   actor: args.actor ?? null,
 });
 
-builder.queryFields((t) => ({
-  playlists: t.prismaField({
-    type: ['Playlist'],
-    description: 'your IPTV playlists, oldest first',
-    resolve: (query, _root, _args, ctx) => ctx.services.iptv.playlists.list(requireViewer(ctx).user.id, query),
-  }),
-  liveStreams: t.prismaConnection(
-    {
-      type: 'LiveStream',
-      cursor: 'id',
-      description: 'live channels of a playlist, by name; those the provider dropped left out',
-      args: streamArgs(t as never) as never,
-      resolve: (query, _root, args, ctx) => ctx.services.iptv.browse.liveStreams(requireViewer(ctx).user.id, filterOf(args as never), query),
-    },
-    { name: 'LiveStreamConnection' },
-    { name: 'LiveStreamEdge' },
-  ),
-  vodStreams: t.prismaConnection(
-    {
-      type: 'VodStream',
-      cursor: 'id',
-      description: 'movies of a playlist, by name; those the provider dropped left out',
-      args: streamArgs(t as never) as never,
-      resolve: (query, _root, args, ctx) => ctx.services.iptv.browse.vodStreams(requireViewer(ctx).user.id, filterOf(args as never), query),
-    },
-    { name: 'VodStreamConnection' },
-    { name: 'VodStreamEdge' },
-  ),
-  series: t.prismaConnection(
-    {
-      type: 'IptvSeries',
-      cursor: 'id',
-      description: 'series of a playlist, by name; those the provider dropped left out',
-      args: { ...(streamArgs(t as never) as object), actor: t.arg.string({ description: 'a name (or part of one) in the cast, case and accents ignored' }) } as never,
-      resolve: (query, _root, args, ctx) => ctx.services.iptv.browse.series(requireViewer(ctx).user.id, filterOf(args as never), query),
-    },
-    { name: 'SeriesConnection' },
-    { name: 'SeriesEdge' },
-  ),
-  seriesDetails: t.field({
-    type: SeriesType,
-    nullable: true,
-    description: "a series with its seasons and episodes: read from the provider the first time it is opened, then kept",
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => {
-      const id = decodeId(String(args.id), 'Series');
-      try {
-        return await ctx.services.iptv.seriesDetails.open(requireViewer(ctx).user.id, id);
-      } catch (error) {
-        if (error instanceof NotFoundError) return null;
-        throw error;
-      }
-    },
-  }),
-  favorites: t.connection(
-    {
-      type: FavoriteUnion,
-      description: 'your favourite channels, movies and series, newest first (those the provider dropped too: see gone)',
-      args: { playlistId: t.arg.id() },
-      resolve: async (_root, args, ctx) => {
-        const size = args.first ?? DEFAULT_PAGE_SIZE;
-        if (size < 0 || size > MAX_PAGE_SIZE) throw new ValidationError(`\`first\` must be between 0 and ${MAX_PAGE_SIZE}`, ['first']);
-        const { paginator, iptv } = ctx.services;
-        const after = args.after ? (paginator.open(args.after, 'after') as [string, string]) : null;
-        const rows = await iptv.browse.favorites(requireViewer(ctx).user.id, args.playlistId == null ? null : decodeId(String(args.playlistId), 'Playlist', 'playlistId'), {
-          take: size + 1,
-          after: after ? { at: new Date(after[0]), id: after[1] } : null,
-        });
-        const page = rows.slice(0, size);
-        const edges = page.map((r) => ({ node: r.row as never, cursor: paginator.seal([r.at.toISOString(), r.id]) }));
-        return {
-          edges,
-          pageInfo: { hasNextPage: rows.length > size, hasPreviousPage: Boolean(args.after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-        };
+builder.queryFields((t) => {
+  const streamArgs = () => ({
+    playlistId: t.arg.id({ required: true }),
+    categoryId: t.arg.id({ description: "an IptvCategory's id (Playlist.categories)" }),
+    search: t.arg.string({ description: 'words of the name, case and accents ignored' }),
+  });
+  return {
+    playlists: t.prismaField({
+      type: ['Playlist'],
+      description: 'your IPTV playlists, oldest first',
+      resolve: (query, _root, _args, ctx) => ctx.services.iptv.playlists.list(requireViewer(ctx).user.id, query),
+    }),
+    liveStreams: t.prismaConnection(
+      {
+        type: 'LiveStream',
+        cursor: 'id',
+        description: 'live channels of a playlist, by name; those the provider dropped left out',
+        args: streamArgs(),
+        resolve: (query, _root, args, ctx) => ctx.services.iptv.browse.liveStreams(requireViewer(ctx).user.id, filterOf(args), query),
       },
-    },
-    { name: 'FavoriteConnection' },
-    { name: 'FavoriteEdge' },
-  ),
-}));
+      { name: 'LiveStreamConnection' },
+      { name: 'LiveStreamEdge' },
+    ),
+    vodStreams: t.prismaConnection(
+      {
+        type: 'VodStream',
+        cursor: 'id',
+        description: 'movies of a playlist, by name; those the provider dropped left out',
+        args: streamArgs(),
+        resolve: (query, _root, args, ctx) => ctx.services.iptv.browse.vodStreams(requireViewer(ctx).user.id, filterOf(args), query),
+      },
+      { name: 'VodStreamConnection' },
+      { name: 'VodStreamEdge' },
+    ),
+    series: t.prismaConnection(
+      {
+        type: 'IptvSeries',
+        cursor: 'id',
+        description: 'series of a playlist, by name; those the provider dropped left out',
+        args: { ...streamArgs(), actor: t.arg.string({ description: 'a name (or part of one) in the cast, case and accents ignored' }) },
+        resolve: (query, _root, args, ctx) => ctx.services.iptv.browse.series(requireViewer(ctx).user.id, filterOf(args), query),
+      },
+      { name: 'SeriesConnection' },
+      { name: 'SeriesEdge' },
+    ),
+    seriesDetails: t.field({
+      type: SeriesType,
+      nullable: true,
+      description: "a series with its seasons and episodes: read from the provider the first time it is opened, then kept",
+      args: { id: t.arg.id({ required: true }) },
+      resolve: async (_root, args, ctx) => {
+        const id = decodeId(String(args.id), 'Series');
+        try {
+          return await ctx.services.iptv.seriesDetails.open(requireViewer(ctx).user.id, id);
+        } catch (error) {
+          if (error instanceof NotFoundError) return null;
+          throw error;
+        }
+      },
+    }),
+    favorites: t.connection(
+      {
+        type: FavoriteUnion,
+        description: 'your favourite channels, movies and series, newest first (those the provider dropped too: see gone)',
+        args: { playlistId: t.arg.id() },
+        resolve: async (_root, args, ctx) => {
+          const size = args.first ?? DEFAULT_PAGE_SIZE;
+          if (size < 0 || size > MAX_PAGE_SIZE) throw new ValidationError(`\`first\` must be between 0 and ${MAX_PAGE_SIZE}`, ['first']);
+          const { paginator, iptv } = ctx.services;
+          const after = args.after ? (paginator.open(args.after, 'after') as [string, string]) : null;
+          const rows = await iptv.browse.favorites(requireViewer(ctx).user.id, args.playlistId == null ? null : decodeId(String(args.playlistId), 'Playlist', 'playlistId'), {
+            take: size + 1,
+            after: after ? { at: new Date(after[0]), id: after[1] } : null,
+          });
+          const page = rows.slice(0, size);
+          const edges = page.map((r) => ({ node: r.row as never, cursor: paginator.seal([r.at.toISOString(), r.id]) }));
+          return {
+            edges,
+            pageInfo: { hasNextPage: rows.length > size, hasPreviousPage: Boolean(args.after), startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+          };
+        },
+      },
+      { name: 'FavoriteConnection' },
+      { name: 'FavoriteEdge' },
+    ),
+  };
+});
 
 builder.mutationFields((t) => ({
   addPlaylist: t.field({
