@@ -60,6 +60,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
   /** connections per host, shared by every download of this process */
   const hostBudget = new HostBudget(config.downloads.hostConnections);
   const downloadHttp = new HttpClient({ refuses, idleTimeoutMs: config.downloads.idleTimeoutMs });
+  const downloads = new DownloadService({ prisma, runs, budget: hostBudget, refuses });
   return {
     accounts: new AccountsService({
       prisma,
@@ -88,8 +89,8 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     insights: new InsightsService({ sql, paginator, settings: janitorSettings, allowlist }),
     hostBudget,
     downloadHttp,
-    downloads: new DownloadService({ prisma, runs, budget: hostBudget, refuses }),
+    downloads,
     metadata: new MetadataService({ prisma, sql, tmdb, enricher, runs, cacheMs: config.tmdb.cacheMs }),
-    iptv: createIptv({ prisma, sql, secretBox, runs, budget: hostBudget, settings: config.iptv, log }),
+    iptv: createIptv({ prisma, sql, secretBox, runs, budget: hostBudget, downloads, settings: config.iptv, log }),
   };
 }

@@ -46,6 +46,8 @@ export class FakeXtream extends FakeUpstream {
   style: PanelStyle = 'classic';
   account: FakeAccount = { username: 'alice', password: 's3cret-Pa55', status: 'Active', exp_date: null, max_connections: '2' };
   catalog: Catalog = emptyCatalog();
+  /** where `/movie|series|live/{user}/{password}/{id}.{ext}` redirects (a fake file server), when set */
+  files: string | null = null;
   private limits: { match: RegExp; remaining: number; retryAfter: string }[] = [];
   private cache = new Map<string, { source: unknown[]; length: number; text: string }>();
 
@@ -56,6 +58,12 @@ export class FakeXtream extends FakeUpstream {
   }
 
   protected answer(req: SeenRequest, res: ServerResponse): void {
+    const stream = /^\/(movie|series|live)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(req.path);
+    if (stream && this.files) {
+      const [, kind, user, pass, file] = stream;
+      if (decodeURIComponent(user!) !== this.account.username || decodeURIComponent(pass!) !== this.account.password) return notFound(res);
+      return void res.writeHead(302, { location: `${this.files}/${kind}/${file}` }).end();
+    }
     if (req.path !== '/player_api.php') return notFound(res);
     const target = `${req.path}?${req.query.toString()}`;
     const limit = this.limits.find((l) => l.remaining > 0 && l.match.test(target));
