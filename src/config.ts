@@ -77,6 +77,7 @@ const envSchema = z.object({
   KLUG_ARTWORK_UPLOAD_MAX_MB: z.coerce.number().positive().max(100).default(5),
   KLUG_ARTWORK_DIR: z.string().min(1).optional(),
   KLUG_MEDIA_SERVER_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
+  KLUG_IPTV_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
   KLUG_METRICS: booleanFromEnv.default(false),
   KLUG_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -186,6 +187,7 @@ export interface Config {
     titleConcurrency: number;
   };
   downloads: DownloadSettings;
+  iptv: IptvSettings;
   /** `KLUG_JOB_<NAME>` settings as given: a cron expression or `off`, checked against the jobs at start */
   jobSchedules: Record<string, string>;
 }
@@ -224,7 +226,21 @@ export interface DownloadSettings {
   maxRetryAfterMs: number;
 }
 
-export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb' | 'artwork' | 'mediaServers' | 'downloads'>> & {
+/** Xtream Codes providers (src/services/iptv). */
+export interface IptvSettings {
+  /** waiting for an answer's headers, and between two pieces of its body (a long list may take longer in all) */
+  timeoutMs: number;
+  /** tries of a request that fails with a 429, a 5xx, a timeout or a dropped connection */
+  tries: number;
+  retryBaseMs: number;
+  /** the longest Retry-After honoured (longer: waited this long) */
+  maxRetryAfterMs: number;
+  /** playlist syncs one process runs at once */
+  concurrency: number;
+}
+
+export type ConfigOverrides = Partial<Omit<Config, 'loginThrottle' | 'limits' | 'runs' | 'tmdb' | 'artwork' | 'mediaServers' | 'downloads' | 'iptv'>> & {
+  iptv?: Partial<IptvSettings>;
   mediaServers?: Partial<Config['mediaServers']>;
   tmdb?: Partial<Config['tmdb']>;
   artwork?: Partial<Config['artwork']>;
@@ -354,9 +370,16 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       syncMs: 10_000,
       maxRetryAfterMs: 120_000,
     },
+    iptv: {
+      timeoutMs: e.KLUG_IPTV_TIMEOUT_SECONDS * 1000,
+      tries: 4,
+      retryBaseMs: 1000,
+      maxRetryAfterMs: 60_000,
+      concurrency: 2,
+    },
     jobSchedules: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[0].startsWith('KLUG_JOB_') && !!entry[1]?.trim())),
   };
-  const { loginThrottle, limits, runs, tmdb, artwork, mediaServers, downloads, ...rest } = overrides;
+  const { loginThrottle, limits, runs, tmdb, artwork, mediaServers, downloads, iptv, ...rest } = overrides;
   return {
     ...base,
     ...rest,
@@ -367,6 +390,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
     artwork: { ...base.artwork, ...artwork },
     mediaServers: { ...base.mediaServers, ...mediaServers },
     downloads: { ...base.downloads, ...downloads },
+    iptv: { ...base.iptv, ...iptv },
   };
 }
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
@@ -147,7 +148,8 @@ async function inTransaction<T>(conn: RawSql, work: (sql: RawSql) => Promise<T>)
 async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
-  const pglite = await PGlite.create(dataDir).catch((error: unknown) => {
+  // pg_trgm: IPTV's name search uses a trigram index where the extension exists (see the iptv_search migration)
+  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm } }).catch((error: unknown) => {
     unlock();
     throw error;
   });

@@ -32,10 +32,15 @@ downloadChange('retryDownload', 'queues a failed download again (it resumes) or 
 builder.mutationField('enqueueDownload', (t) =>
   t.field({
     type: EnqueueDownloadResult,
-    description: 'records a download of an http(s) URL and queues it; follow it with downloadProgress or downloads',
+    description: 'records a download of an http(s) URL, a VOD stream or an episode and queues it; follow it with downloadProgress or downloads',
     args: { input: t.arg({ type: EnqueueDownloadInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const download = await ctx.services.downloads.enqueue(requireViewer(ctx).user.id, input);
+      const { vodStreamId, episodeId, ...rest } = input;
+      const download = await ctx.services.iptv.streams.enqueue(requireViewer(ctx).user.id, {
+        ...rest,
+        vodStreamId: vodStreamId == null ? null : decodeId(String(vodStreamId), 'VodStream', 'vodStreamId'),
+        episodeId: episodeId == null ? null : decodeId(String(episodeId), 'IptvEpisode', 'episodeId'),
+      });
       return { downloadId: download.id };
     },
   }),

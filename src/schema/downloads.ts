@@ -76,7 +76,10 @@ function progressOf(d: Download): number {
 
 export const EnqueueDownloadInput = builder.inputType('EnqueueDownloadInput', {
   fields: (t) => ({
-    url: t.string({ required: true, description: 'http or https' }),
+    url: t.string({ description: 'http or https; or give vodStreamId or episodeId instead' }),
+    vodStreamId: t.id({ description: 'a VodStream of one of your playlists: its file goes to VOD/{language}/{title}/{title}.{ext}' }),
+    episodeId: t.id({ description: 'an IptvEpisode of one of your playlists: its file goes to Series/{language}/{series}/Season {season}/{title}.{ext}' }),
+    language: t.string({ description: 'with vodStreamId or episodeId: the {language} folder (none when omitted)' }),
     fileName: t.string({ description: "the file's name in the download directory; else the server's (Content-Disposition or the URL)" }),
     path: t.string({
       description: 'a path template relative to the download directory, e.g. "Films/{title}.{ext}" ({title} {ext} {language} {series} {season} {episode} {year}); ending in / it names a folder',
@@ -88,5 +91,5 @@ export const EnqueueDownloadInput = builder.inputType('EnqueueDownloadInput', {
 const DownloadSuccess = (name: string) =>
   successPayload(name, { field: 'download', model: 'Download', id: (result: { downloadId: string }) => result.downloadId });
 
-export const EnqueueDownloadResult = resultUnion('EnqueueDownloadResult', DownloadSuccess('EnqueueDownloadSuccess'), [ValidationError, AddressRefusedError]);
+export const EnqueueDownloadResult = resultUnion('EnqueueDownloadResult', DownloadSuccess('EnqueueDownloadSuccess'), [ValidationError, NotFoundError, AddressRefusedError]);
 export const DownloadResult = resultUnion('DownloadResult', DownloadSuccess('DownloadSuccess'), [NotFoundError, ValidationError]);

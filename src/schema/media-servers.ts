@@ -141,7 +141,8 @@ export const ConnectMediaServerResult = resultUnion('ConnectMediaServerResult', 
 ]);
 export const RotateWebhookSecretResult = resultUnion('RotateWebhookSecretResult', ServerSecretSuccess('RotateWebhookSecretSuccess'), [NotFoundError, ValidationError]);
 
-const SyncSuccess = builder.objectRef<{ serverIds: string[] }>('SyncSuccess').implement({
+/** A sync queued: of media servers (syncMediaServers) or of a playlist (syncPlaylist, whose field is in iptv.ts). */
+export const SyncSuccess = builder.objectRef<{ serverIds: string[]; playlistIds?: string[] }>('SyncSuccess').implement({
   fields: (t) => ({
     mediaServers: t.prismaField({
       type: ['MediaServer'],

@@ -16,6 +16,8 @@ import '../schema/artwork.js';
 import '../schema/media-servers.js';
 import '../schema/insights.js';
 import '../schema/downloads.js';
+import '../schema/iptv.js';
+import '../schema/iptv-tracking.js';
 import '../resolvers/accounts.js';
 import '../resolvers/system.js';
 import '../resolvers/library.js';
@@ -29,5 +31,7 @@ import '../resolvers/artwork.js';
 import '../resolvers/media-servers.js';
 import '../resolvers/insights.js';
 import '../resolvers/downloads.js';
+import '../resolvers/iptv.js';
+import '../resolvers/iptv-tracking.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

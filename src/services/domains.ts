@@ -78,6 +78,7 @@ export function createDomains(db: Database, config: Config, services: Services, 
       },
       stop: () => services.downloadHttp.close(),
     },
+    services.iptv.domain,
     {
       name: 'maintenance',
       jobs: [{ name: 'purge-expired', schedule: '17 3 * * *', run: () => purgeExpired(prisma, services) }],

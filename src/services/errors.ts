@@ -213,3 +213,30 @@ export class DownloadError extends DomainError {
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** An Xtream Codes provider refused the username and password (`auth: 0`, or the 404 page newer panels answer). */
+export class IptvCredentialsRefusedError extends DomainError {
+  readonly code = 'IPTV_CREDENTIALS_REFUSED';
+}
+
+/** An Xtream Codes account past its expiry date. */
+export class IptvAccountExpiredError extends DomainError {
+  readonly code = 'IPTV_ACCOUNT_EXPIRED';
+  constructor(
+    readonly expiresAt: Date,
+    path: string[] = [],
+  ) {
+    super(`The account expired on ${expiresAt.toISOString().slice(0, 10)}`, path);
+  }
+}
+
+/** An Xtream Codes account the provider says is not active (Banned, Disabled…). */
+export class IptvAccountInactiveError extends DomainError {
+  readonly code = 'IPTV_ACCOUNT_INACTIVE';
+  constructor(
+    readonly status: string,
+    path: string[] = [],
+  ) {
+    super(`The provider says the account is ${status.slice(0, 40)}, not Active`, path);
+  }
+}

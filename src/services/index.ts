@@ -29,6 +29,7 @@ import { addressPolicy } from './downloads/address-policy.js';
 import { DownloadService } from './downloads/downloads.js';
 import { HostBudget } from './downloads/host-budget.js';
 import { HttpClient } from './downloads/http-client.js';
+import { createIptv } from './iptv/index.js';
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -59,6 +60,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
   /** connections per host, shared by every download of this process */
   const hostBudget = new HostBudget(config.downloads.hostConnections);
   const downloadHttp = new HttpClient({ refuses, idleTimeoutMs: config.downloads.idleTimeoutMs });
+  const downloads = new DownloadService({ prisma, runs, budget: hostBudget, refuses });
   return {
     accounts: new AccountsService({
       prisma,
@@ -87,7 +89,8 @@ export function createServices(db: Database, config: Config, events: EventBus, r
     insights: new InsightsService({ sql, paginator, settings: janitorSettings, allowlist }),
     hostBudget,
     downloadHttp,
-    downloads: new DownloadService({ prisma, runs, budget: hostBudget, refuses }),
+    downloads,
     metadata: new MetadataService({ prisma, sql, tmdb, enricher, runs, cacheMs: config.tmdb.cacheMs }),
+    iptv: createIptv({ prisma, sql, secretBox, runs, budget: hostBudget, downloads, settings: config.iptv, log }),
   };
 }

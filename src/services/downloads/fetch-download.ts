@@ -116,7 +116,9 @@ async function start(ctx: RunContext<DownloadCheckpoint>, deps: FetchDeps, downl
   const release = await deps.budget.acquire(bareHost(new URL(download.url)), ctx.signal);
   const found = await withRetries(() => probe(deps.http, download.url, ctx.signal), retryPolicy(settings), ctx.signal).finally(release);
   if (found.size !== null) await requireSpace(settings.dir, found.size);
-  const base = renderTemplate(download.target, { ...(download.vars as PathVars), ...splitName(found.fileName) });
+  // values known when it was queued (an episode's title) win over the name the server gives
+  const known = Object.fromEntries(Object.entries(download.vars as PathVars).filter(([, value]) => value !== null && value !== undefined && value !== ''));
+  const base = renderTemplate(download.target, { ...splitName(found.fileName), ...known });
   const ranges = found.ranged && found.size !== null ? split(found.size, settings.chunks) : [{ start: 0, end: found.size ?? Number.POSITIVE_INFINITY, done: 0 }];
   for (let n = 1; n <= MAX_NUMBERED; n++) {
     const path = numbered(base, n);
