@@ -16,7 +16,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, SIGN_UP } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, recordResult, SIGN_UP } from './support.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
 process.env.NODE_ENV = 'production';
@@ -45,7 +45,8 @@ const SPACING_S = Math.floor((YEARS * 365.25 * 86_400) / EVENTS_PER_PERSON);
 const WARMUPS = 5;
 const RUNS = 50;
 const DEPTH = 5_000;
-const TARGETS = { first: 20, deep: 20, stats: 100 };
+/** issue 13: medians at 1,000,000 events (they were < 20, < 20 and < 100 ms before) */
+const TARGETS = { first: 10, deep: 10, stats: 30 };
 
 const started = performance.now();
 const log = (line = '') => console.log(line);
@@ -527,14 +528,14 @@ async function main() {
   }
 
   // ── summary ────────────────────────────────────────────────────────────────────────────────────────────
-  const verdict = (value: number, target: number) => (value < target ? 'ok' : 'MISSED');
+  const verdict = (value: number, target: number) => (value <= target ? 'ok' : 'MISSED');
   const rows: [string, string, string, string, string, string][] = [
     ['measurement', 'median', 'p95', 'target (median)', 'result', 'statements'],
-    ['(a) watchEvents first: 50', ms(timeFirst.median), ms(timeFirst.p95), `< ${TARGETS.first} ms`, verdict(timeFirst.median, TARGETS.first), `${first50.label} (first: 5 → ${first5.label})`],
-    [`(b) watchEvents after ${DEPTH}`, ms(timeDeep.median), ms(timeDeep.p95), `< ${TARGETS.deep} ms`, verdict(timeDeep.median, TARGETS.deep), deep.label],
+    ['(a) watchEvents first: 50', ms(timeFirst.median), ms(timeFirst.p95), `≤ ${TARGETS.first} ms`, verdict(timeFirst.median, TARGETS.first), `${first50.label} (first: 5 → ${first5.label})`],
+    [`(b) watchEvents after ${DEPTH}`, ms(timeDeep.median), ms(timeDeep.p95), `≤ ${TARGETS.deep} ms`, verdict(timeDeep.median, TARGETS.deep), deep.label],
     timeStats
-      ? ['(c) watchStats, 1 year', ms(timeStats.median), ms(timeStats.p95), `< ${TARGETS.stats} ms`, verdict(timeStats.median, TARGETS.stats), statsCount.label]
-      : ['(c) watchStats, 1 year', '—', '—', `< ${TARGETS.stats} ms`, 'FAILED', `${statsCount.label} (failing)`],
+      ? ['(c) watchStats, 1 year', ms(timeStats.median), ms(timeStats.p95), `≤ ${TARGETS.stats} ms`, verdict(timeStats.median, TARGETS.stats), statsCount.label]
+      : ['(c) watchStats, 1 year', '—', '—', `≤ ${TARGETS.stats} ms`, 'FAILED', `${statsCount.label} (failing)`],
   ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => `│ ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' │ ')} │`;
@@ -545,6 +546,9 @@ async function main() {
   log(rule('├', '┼', '┤'));
   for (const r of rows.slice(1)) log(line(r));
   log(rule('└', '┴', '┘'));
+  recordResult({ bench: 'library', measure: `watchEvents first: 50, median (${first50.label} statements)`, klug: timeFirst.median, unit: 'ms', target: `≤ ${TARGETS.first} ms`, met: timeFirst.median <= TARGETS.first });
+  recordResult({ bench: 'library', measure: `watchEvents ${DEPTH} deep, median (${deep.label} statements)`, klug: timeDeep.median, unit: 'ms', target: `≤ ${TARGETS.deep} ms`, met: timeDeep.median <= TARGETS.deep });
+  if (timeStats) recordResult({ bench: 'library', measure: `watchStats 1 year, median (${statsCount.label} statements)`, klug: timeStats.median, unit: 'ms', target: `≤ ${TARGETS.stats} ms`, met: timeStats.median <= TARGETS.stats });
   if (statsFailure) {
     log(`(c) failed: ${statsFailure}`);
     process.exitCode = 1;

@@ -12,7 +12,7 @@ import { migrate, readMigrations } from '../src/db/migrator.js';
 import { RunWorker } from '../src/jobs/run-worker.js';
 import { createLogger } from '../src/logger.js';
 import { createEventBus } from '../src/services/events.js';
-import { createBenchDatabase, dbName, dbUrl, dropBenchDatabase, KEEP } from './support.js';
+import { createBenchDatabase, dbName, dbUrl, dropBenchDatabase, KEEP, recordResult } from './support.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 4);
@@ -74,6 +74,7 @@ try {
   if (left!.n !== 0) throw new Error(`${left!.n} runs were not completed`);
 
   const ratio = rate / peerRate;
+  recordResult({ bench: 'runs', measure: `${RUNS.toLocaleString('en-US')} tiny runs, ${WORKERS} workers`, klug: rate, peer: peerRate, unit: 'runs/s', ratio, target: `≥ ${TARGET_RATIO}×`, met: ratio >= TARGET_RATIO });
   console.table([
     { what: 'bare SKIP LOCKED queue (peer)', 'runs/s': Math.round(peerRate) },
     { what: 'RunWorker: claim, run, complete', 'runs/s': Math.round(rate) },

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pg from 'pg';
@@ -93,3 +95,28 @@ export const fullGc: () => void = (() => {
     return () => undefined;
   }
 })();
+
+/** One line of `npm run bench`'s table: a measure, Klug's figure, its peer's, and the target. */
+export interface BenchResult {
+  bench: string;
+  measure: string;
+  klug: number;
+  peer?: number | null;
+  unit: string;
+  /** what is compared with the target: 'ratio' (klug ÷ peer, or peer ÷ klug for times) or 'klug' itself */
+  ratio?: number | null;
+  target: string;
+  met: boolean;
+}
+
+/** Appends a result as a JSON line to the file named by BENCH_RESULTS (bench/all.ts reads it); else does nothing. */
+export function recordResult(result: BenchResult): void {
+  const file = process.env.BENCH_RESULTS;
+  if (file) appendFileSync(file, `${JSON.stringify(result)}\n`);
+}
+
+/** The load average as a bench prints it beside its figures. */
+export function loadLine(): string {
+  const [one, five] = loadavg();
+  return `load average ${one!.toFixed(2)} (5 min ${five!.toFixed(2)}) on ${availableParallelism()} cores`;
+}

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What became of an imported row: written, already there, refreshed (UPSERT), before the cursor, or unusable. */
 export type ImportRowOutcome = 'inserted' | 'duplicate' | 'updated' | 'skipped' | 'error';
@@ -16,6 +16,16 @@ export interface Metrics {
   /** `status` is the run's terminal status (completed, failed, cancelled…) */
   runFinished(kind: string, status: string, seconds: number): void;
   importRows(source: string, outcome: ImportRowOutcome, n: number): void;
+  /** gauges read when scraped: WebSocket clients and the subscriptions following runs */
+  subscriptions(read: () => SubscriptionGauges): void;
+}
+
+export interface SubscriptionGauges {
+  clients: number;
+  bufferedBytes: number;
+  streams: number;
+  queued: number;
+  superseded: number;
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -32,6 +42,7 @@ const noMetrics: Metrics = {
   runStarted: () => undefined,
   runFinished: () => undefined,
   importRows: () => undefined,
+  subscriptions: () => undefined,
 };
 
 function prometheusMetrics(): Metrics {
@@ -77,7 +88,16 @@ function prometheusMetrics(): Metrics {
     registers,
   });
 
+  const gauge = (name: string, help: string, value: (g: SubscriptionGauges) => number, read: () => SubscriptionGauges) =>
+    new Gauge({ name, help, registers, collect() { this.set(value(read())); } });
   return {
+    subscriptions: (read) => {
+      gauge('klug_websocket_clients', 'WebSocket connections open now', (g) => g.clients, read);
+      gauge('klug_websocket_buffered_bytes', 'Bytes ws holds for its sockets, not yet written to them', (g) => g.bufferedBytes, read);
+      gauge('klug_subscription_streams', 'Subscriptions following runs open now (one that outlives its socket is a leak)', (g) => g.streams, read);
+      gauge('klug_subscription_queued_changes', 'Run changes waiting for a slow subscriber now', (g) => g.queued, read);
+      gauge('klug_subscription_superseded_changes', 'Progress changes a newer one replaced before a slow subscriber read it, since start', (g) => g.superseded, read);
+    },
     registry,
     httpRequest: (method, route, status, seconds) => {
       const labels = { method: METHODS.has(method) ? method : 'OTHER', route, status: String(status) };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/database.js';
 import { migrate, readMigrations } from '../src/db/migrator.js';
@@ -26,8 +26,13 @@ beforeAll(async () => {
   events = createEventBus(undefined);
 });
 
+// each worker listens for `run:queued` on the shared bus until stopped: stopping a test's workers when it ends
+// keeps them from piling up (15 tests' worth once set off Node's MaxListenersExceededWarning in CI)
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+});
+
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
   await db.close();
   await testDb.drop();
 });

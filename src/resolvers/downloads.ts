@@ -4,7 +4,7 @@ import { decodeId } from '../schema/ids.js';
 import { DownloadResult, DownloadStatusEnum, DownloadType, EnqueueDownloadInput, EnqueueDownloadResult } from '../schema/downloads.js';
 import { DOWNLOAD_RUN } from '../services/downloads/download-runs.js';
 import type { DownloadService } from '../services/downloads/downloads.js';
-import { runChanges } from './run-changes.js';
+import { runChanges, userRunChanges } from './run-changes.js';
 import { requireViewer } from './viewer.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
@@ -74,19 +74,8 @@ builder.subscriptionField('downloadProgress', (t) =>
         const id = decodeId(String(args.id), 'Download');
         return runChanges(ctx, id, () => downloads.require(userId, id), (d: Download) => TERMINAL.has(d.status));
       }
-      // every download of the viewer: listen before reading the current state, so no change falls between the two
-      const updates = ctx.pubsub.subscribe('run:changed:user', userId)[Symbol.asyncIterator]();
-      const first = updates.next();
-      return (async function* () {
-        try {
-          yield* await downloads.active(userId);
-          for (let next = await first; !next.done; next = await updates.next()) {
-            if (next.value.run.kind === DOWNLOAD_RUN && next.value.view) yield next.value.view as Download;
-          }
-        } finally {
-          await updates.return?.();
-        }
-      })();
+      // every download of the viewer: those going first, then each change
+      return userRunChanges<Download>(ctx, userId, () => downloads.active(userId), (change) => change.run.kind === DOWNLOAD_RUN);
     },
     resolve: (download) => download,
   }),

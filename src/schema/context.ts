@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { Events } from '../services/events.js';
+import type { StreamStats } from '../services/change-stream.js';
 import type { Services } from '../services/index.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { ClientInfo } from '../services/accounts/accounts.js';
@@ -18,6 +19,8 @@ export interface Context {
   /** scheduled and manual jobs (src/jobs) */
   jobs: Scheduler;
   pubsub: PubSub<Events>;
+  /** what this server's run subscriptions hold (resolvers/run-changes.ts) */
+  streams: StreamStats;
   viewer: Viewer | null;
   /** a bearer token was sent but is unknown, expired or revoked */
   credentialsRejected: boolean;

@@ -39,8 +39,11 @@ const externalIdSelect = {
 
 const ownedBy = (ctx: { viewer: { user: { id: string } } | null }) => ctx.viewer?.user.id ?? NO_MATCH;
 
+// Selection mode (`select`): a page reads the columns its query asks for, not whole rows (a Media row carries
+// JSON, cast and external ids a history page never shows; reading them cost more than the page itself).
 export const MediaType = builder.prismaNode('Media', {
   nullable: true,
+  select: { id: true },
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ownedBy(ctx) }),
   fields: (t) => ({
@@ -90,6 +93,7 @@ export const MediaType = builder.prismaNode('Media', {
 
 export const WatchEventType = builder.prismaNode('WatchEvent', {
   nullable: true,
+  select: { id: true },
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ownedBy(ctx) }),
   fields: (t) => ({
@@ -114,8 +118,11 @@ export const ShowProgressType = builder.objectRef<ShowProgress>('ShowProgress').
       type: 'Media',
       nullable: true,
       description: 'the first unwatched episode after the furthest one watched',
-      resolve: (query, progress, _args, ctx) =>
-        progress.nextEpisodeId ? ctx.prisma.media.findUnique({ ...query, where: { id: progress.nextEpisodeId } }) : null,
+      resolve: (query, progress, _args, ctx) => {
+        // read the selection even when there is nothing to load: Pothos reports a query left unused
+        const selection = { ...query };
+        return progress.nextEpisodeId ? ctx.prisma.media.findUnique({ ...selection, where: { id: progress.nextEpisodeId } }) : null;
+      },
     }),
   }),
 });
@@ -123,6 +130,7 @@ export const ShowProgressType = builder.objectRef<ShowProgress>('ShowProgress').
 export const ShowType = builder.prismaNode('Media', {
   variant: 'Show',
   nullable: true,
+  select: { id: true },
   id: { field: 'id' },
   findUnique: (id, ctx) => ({ id: asUuid(id), userId: ownedBy(ctx), kind: 'SHOW' }),
   fields: (t) => ({

@@ -46,6 +46,8 @@ export interface App {
   /** the worker for long work (imports…); `runs.idle()` waits for it */
   runs: RunWorker;
   events: EventBus;
+  /** WebSocket connections open now and the bytes waiting to be written to them */
+  websocketStats(): { clients: number; bufferedBytes: number };
   stop(): Promise<void>;
 }
 
@@ -82,7 +84,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     throw error;
   }
   const owner = config.authMode === 'disabled' ? await services.accounts.ensureOwner() : null;
-  const buildContext = createContextFactory({ config, prisma: db.prisma, services, jobs: scheduler, pubsub: events.pubsub, log, owner });
+  const buildContext = createContextFactory({ config, prisma: db.prisma, services, jobs: scheduler, pubsub: events.pubsub, streams: events.streams, log, owner });
 
   const yoga = createYoga<TransportContext, Context>({
     schema,
@@ -183,6 +185,12 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   });
 
   const ws = attachWebSocket({ server, yoga, path: GRAPHQL_PATH, services, config, log });
+  metrics.subscriptions(() => ({
+    ...ws.stats(),
+    streams: events.streams.active,
+    queued: events.streams.queued,
+    superseded: events.streams.superseded,
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -212,5 +220,5 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     await db.close();
   };
 
-  return { url, port, db, services, log, scheduler, runs, events, stop };
+  return { url, port, db, services, log, scheduler, runs, events, websocketStats: ws.stats, stop };
 }

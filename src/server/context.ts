@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
 import type { Events } from '../services/events.js';
+import type { StreamStats } from '../services/change-stream.js';
 import type { Services } from '../services/index.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import type { Viewer } from '../services/viewer.js';
@@ -38,6 +39,7 @@ export interface ContextDeps extends ViewerDeps {
   prisma: PrismaClient;
   jobs: Scheduler;
   pubsub: PubSub<Events>;
+  streams: StreamStats;
   log: Logger;
 }
 
@@ -63,6 +65,7 @@ export function createContextFactory(deps: ContextDeps) {
       services: deps.services,
       jobs: deps.jobs,
       pubsub: deps.pubsub,
+      streams: deps.streams,
       viewer,
       credentialsRejected,
       client: { address: transport.clientAddress },

@@ -109,6 +109,12 @@ export function attachWebSocket(options: {
   );
 
   return {
+    /** connections open now, and the bytes `ws` holds for them not yet written to their sockets */
+    stats: () => {
+      let bufferedBytes = 0;
+      for (const socket of wss.clients) bufferedBytes += socket.bufferedAmount;
+      return { clients: wss.clients.size, bufferedBytes };
+    },
     /** closes every socket with 1001 (going away) and stops accepting new ones */
     close: () => disposable.dispose(),
   };

@@ -1,6 +1,8 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import { Redis } from 'ioredis';
+import { setMaxListeners } from 'node:events';
+import { StreamStats } from './change-stream.js';
 
 export type AccountEventKind = 'LOGGED_IN' | 'LOGGED_OUT' | 'API_TOKEN_CREATED' | 'API_TOKEN_REVOKED';
 
@@ -34,12 +36,20 @@ export type Events = {
 
 export interface EventBus {
   pubsub: PubSub<Events>;
+  /** what the subscriptions following runs hold (see ChangeStream) */
+  streams: StreamStats;
   close(): Promise<void>;
 }
 
 /** In-process by default; through Redis when REDIS_URL is set, so replicas share events. */
 export function createEventBus(redisUrl: string | undefined): EventBus {
-  if (!redisUrl) return { pubsub: createPubSub<Events>(), close: async () => undefined };
+  if (!redisUrl) {
+    const eventTarget = new EventTarget();
+    // a thousand people's clients may follow one import: many listeners on one topic is the design, not a leak
+    // (Node warns past 10); leaks show as StreamStats.active (klug_subscription_streams) staying up instead
+    setMaxListeners(0, eventTarget);
+    return { pubsub: createPubSub<Events>({ eventTarget }), streams: new StreamStats(), close: async () => undefined };
+  }
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
   const eventTarget = createRedisEventTarget({
@@ -53,6 +63,7 @@ export function createEventBus(redisUrl: string | undefined): EventBus {
   });
   return {
     pubsub: createPubSub<Events>({ eventTarget }),
+    streams: new StreamStats(),
     close: async () => {
       publishClient.disconnect();
       subscribeClient.disconnect();

@@ -121,6 +121,14 @@ export class Paginator {
   }
 }
 
+/**
+ * A caller's selection (GraphQL asks only for some columns) widened by what a cursor is made of: the sort key
+ * and the id. An `include` (or no selection) reads whole rows, which hold both already.
+ */
+export function withSortKey<Q extends { select?: object | null }>(query: Q, ordering: Ordering<never>): Q {
+  return query.select ? { ...query, select: { ...query.select, [ordering.field]: true, id: true } } : query;
+}
+
 const flip = (direction: 'asc' | 'desc') => (direction === 'asc' ? 'desc' : 'asc');
 
 /**

@@ -1,6 +1,6 @@
 import { Prisma, type Media, type MediaKind, type PrismaClient } from '../../generated/prisma/client.js';
 import { conflictOnUnique, NotFoundError, ValidationError } from '../errors.js';
-import type { Ordering, PageArgs, Paginator } from '../pagination.js';
+import { withSortKey, type Ordering, type PageArgs, type Paginator } from '../pagination.js';
 import { MAX_EXTERNAL_ID_LENGTH, MAX_TITLE_LENGTH } from './limits.js';
 import { checkRating } from './ratings.js';
 import { canCreate, compactIds, isShowPart, matchMedia, prismaSql, seriesOf } from './matching.js';
@@ -45,8 +45,10 @@ export class MediaService {
 
   async list(userId: string, filter: MediaFilter, order: MediaOrder, page: PageArgs, query: MediaQuery = {}) {
     const base = mediaWhere(userId, filter);
-    return this.paginator.page(page, MEDIA_ORDERINGS[order], (where, orderBy, take) =>
-      this.prisma.media.findMany({ ...query, where: { AND: [base, where] }, orderBy, take }) as Promise<Media[]>,
+    const ordering = MEDIA_ORDERINGS[order];
+    const selection = withSortKey(query, ordering);
+    return this.paginator.page(page, ordering, (where, orderBy, take) =>
+      this.prisma.media.findMany({ ...selection, where: { AND: [base, where] }, orderBy, take }) as Promise<Media[]>,
     );
   }
 

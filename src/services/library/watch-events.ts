@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient, WatchEvent, WatchSource } from '../../generated/prisma/client.js';
 import { conflictOnUnique, NotFoundError, ValidationError } from '../errors.js';
-import type { Ordering, PageArgs, Paginator } from '../pagination.js';
+import { withSortKey, type Ordering, type PageArgs, type Paginator } from '../pagination.js';
 import type { MediaService } from './media.js';
 import { MAX_REVIEW_LENGTH, MAX_TAG_LENGTH, MAX_TAGS } from './limits.js';
 import { checkRating } from './ratings.js';
@@ -51,8 +51,17 @@ export class WatchEventService {
 
   async list(userId: string, filter: WatchEventFilter, order: WatchEventOrder, page: PageArgs, query: EventQuery = {}) {
     const base = watchEventWhere(userId, filter);
-    return this.paginator.page(page, WATCH_EVENT_ORDERINGS[order], (where, orderBy, take) =>
-      this.prisma.watchEvent.findMany({ ...query, where: { AND: [base, where] }, orderBy, take }) as Promise<WatchEvent[]>,
+    const ordering = WATCH_EVENT_ORDERINGS[order];
+    const selection = withSortKey(query, ordering);
+    // one statement: the media and its show come joined (LATERAL), not as a query per relation
+    return this.paginator.page(page, ordering, (where, orderBy, take) =>
+      this.prisma.watchEvent.findMany({
+        ...selection,
+        relationLoadStrategy: 'join',
+        where: { AND: [base, where] },
+        orderBy,
+        take,
+      }) as Promise<WatchEvent[]>,
     );
   }
 
