@@ -68,9 +68,9 @@ export class EventWriter {
     await sql.query(
       `UPDATE "Media" m SET rating = e.rating, "ratedAt" = e."watchedAt"
        FROM (SELECT DISTINCT ON ("mediaId") "mediaId", rating, "watchedAt" FROM "WatchEvent"
-             WHERE "mediaId" = ANY($1::uuid[]) AND rating IS NOT NULL ORDER BY "mediaId", "watchedAt" DESC) e
-       WHERE m.id = e."mediaId" AND (m."ratedAt" IS NULL OR m."ratedAt" <= e."watchedAt")`,
-      [[...this.rated]],
+             WHERE "userId" = $2::uuid AND "mediaId" = ANY($1::uuid[]) AND rating IS NOT NULL ORDER BY "mediaId", "watchedAt" DESC) e
+       WHERE m."userId" = $2::uuid AND m.id = e."mediaId" AND (m."ratedAt" IS NULL OR m."ratedAt" <= e."watchedAt")`,
+      [[...this.rated], this.userId],
     );
     if (ratings.length === 0) return;
     await this.resolver.resolve(sql, ratings.map((r) => r.media));

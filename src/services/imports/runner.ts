@@ -158,7 +158,7 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
   await flushErrors();
   if (!batch.dryRun && batch.mode !== 'UPSERT') {
     // after a resume, events written before the interruption count as this batch's too
-    const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "WatchEvent" WHERE "importBatchId" = $1::uuid`, [batch.id]);
+    const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "WatchEvent" WHERE "userId" = $2::uuid AND "importBatchId" = $1::uuid`, [batch.id, batch.userId]);
     const written = row?.n ?? counters.insertedCount;
     counters.duplicateCount = Math.max(0, counters.duplicateCount - (written - counters.insertedCount));
     counters.insertedCount = written;
