@@ -158,7 +158,7 @@ describe('recordWatch', () => {
     await server.gql(RECORD, { input }, { token: ann.token });
     const twice = await server.gql(RECORD, { input }, { token: ann.token });
     expect(twice.recordWatch).toMatchObject({ __typename: 'ConflictError', code: 'CONFLICT', path: ['watchedAt'] });
-    expect(await server.app.db.prisma.watchEvent.count({ where: { user: { email: ann.email } } })).toBe(1);
+    expect(await server.app.db.prisma.watchEvent.count({ where: { media: { user: { email: ann.email } } } })).toBe(1);
   });
 
   it('allows a little clock skew but refuses a watch in the future, writing nothing', async () => {
@@ -176,7 +176,7 @@ describe('recordWatch', () => {
     const ann = await server.newPerson();
     const data = await server.gql(RECORD, { input: { media: movie('Off grid'), rating } }, { token: ann.token });
     expect(data.recordWatch).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED', path: ['rating'] });
-    expect(await server.app.db.prisma.watchEvent.count({ where: { user: { email: ann.email } } })).toBe(0);
+    expect(await server.app.db.prisma.watchEvent.count({ where: { media: { user: { email: ann.email } } } })).toBe(0);
   });
 
   it('needs exactly one of mediaId and media', async () => {
@@ -245,7 +245,7 @@ describe('watchEvents paging', () => {
     expect(ids).toHaveLength(95);
     expect(new Set(ids).size).toBe(95);
     const all = await server.app.db.prisma.watchEvent.findMany({
-      where: { user: { email: person.email } },
+      where: { media: { user: { email: person.email } } },
       orderBy: [{ watchedAt: 'desc' }, { id: 'desc' }],
     });
     expect(ids).toEqual(all.map((e) => Buffer.from(`WatchEvent:${e.id}`).toString('base64')));

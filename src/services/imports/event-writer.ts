@@ -30,18 +30,26 @@ export class EventWriter {
   ) {}
 
   async write(sql: RawSql, events: ImportedEvent[]): Promise<WriteCounts> {
-    await this.resolver.resolve(sql, events.map((e) => e.media));
+    const mediaIds = await this.resolver.idsOf(sql, events.map((e) => e.media));
+    // one pass into the statement's columns: no object per row
     const seen = new Set<string>();
-    const rows: (ImportedEvent & { mediaId: string | null })[] = [];
-    for (const event of events) {
-      const mediaId = this.resolver.idOf(event.media);
-      const key = `${mediaId ?? JSON.stringify(event.media)}|${event.watchedAt.getTime()}`;
+    const rows: Rows = { media: [], at: [], rating: [], rewatch: [], tags: [], review: [] };
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const mediaId = mediaIds[i]!;
+      const at = event.watchedAt.toISOString();
+      const key = `${mediaId ?? JSON.stringify(event.media)}|${at}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      rows.push({ ...event, mediaId });
+      if (event.rating !== null && mediaId) this.rated.add(mediaId);
+      rows.media.push(mediaId);
+      rows.at.push(at);
+      rows.rating.push(event.rating);
+      rows.rewatch.push(event.rewatch);
+      rows.tags.push(event.tags.length === 0 ? '' : event.tags.join(TAG_SEPARATOR));
+      rows.review.push(event.review);
     }
-    const inFileDuplicates = events.length - rows.length;
-    for (const row of rows) if (row.rating !== null && row.mediaId) this.rated.add(row.mediaId);
+    const inFileDuplicates = events.length - rows.media.length;
     const counts = this.dryRun ? await this.count(sql, rows) : await this.insert(sql, rows);
     return { ...counts, duplicates: counts.duplicates + inFileDuplicates };
   }
@@ -68,9 +76,9 @@ export class EventWriter {
     await sql.query(
       `UPDATE "Media" m SET rating = e.rating, "ratedAt" = e."watchedAt"
        FROM (SELECT DISTINCT ON ("mediaId") "mediaId", rating, "watchedAt" FROM "WatchEvent"
-             WHERE "mediaId" = ANY($1::uuid[]) AND rating IS NOT NULL ORDER BY "mediaId", "watchedAt" DESC) e
-       WHERE m.id = e."mediaId" AND (m."ratedAt" IS NULL OR m."ratedAt" <= e."watchedAt")`,
-      [[...this.rated]],
+             WHERE "userId" = $2::uuid AND "mediaId" = ANY($1::uuid[]) AND rating IS NOT NULL ORDER BY "mediaId", "watchedAt" DESC) e
+       WHERE m."userId" = $2::uuid AND m.id = e."mediaId" AND (m."ratedAt" IS NULL OR m."ratedAt" <= e."watchedAt")`,
+      [[...this.rated], this.userId],
     );
     if (ratings.length === 0) return;
     await this.resolver.resolve(sql, ratings.map((r) => r.media));
@@ -88,7 +96,7 @@ export class EventWriter {
     );
   }
 
-  private async insert(sql: RawSql, rows: (ImportedEvent & { mediaId: string | null })[]): Promise<WriteCounts> {
+  private async insert(sql: RawSql, rows: Rows): Promise<WriteCounts> {
     const upsert = this.mode === 'UPSERT';
     const conflict = upsert
       ? `DO UPDATE SET rating = EXCLUDED.rating, tags = EXCLUDED.tags, review = EXCLUDED.review
@@ -109,32 +117,45 @@ export class EventWriter {
         this.userId,
         this.source,
         this.batchId,
-        rows.map(() => uuid7()),
-        rows.map((r) => r.mediaId),
-        rows.map((r) => r.watchedAt.toISOString()),
-        rows.map((r) => r.rating),
-        rows.map((r) => r.rewatch),
-        rows.map((r) => r.tags.join(TAG_SEPARATOR)),
-        rows.map((r) => r.review),
+        rows.media.map(() => uuid7()),
+        rows.media,
+        rows.at,
+        rows.rating,
+        rows.rewatch,
+        rows.tags,
+        rows.review,
       ],
     );
     const inserted = result?.inserted ?? 0;
     const updated = result?.updated ?? 0;
-    return { inserted, updated, duplicates: rows.length - inserted - updated };
+    return { inserted, updated, duplicates: rows.media.length - inserted - updated };
   }
 
-  private async count(sql: RawSql, rows: (ImportedEvent & { mediaId: string | null })[]): Promise<WriteCounts> {
-    const known = rows.filter((r) => r.mediaId);
-    if (this.mode === 'REPLACE' || known.length === 0) return { inserted: rows.length, duplicates: 0, updated: 0 };
+  private async count(sql: RawSql, rows: Rows): Promise<WriteCounts> {
+    const total = rows.media.length;
+    const media: string[] = [];
+    const at: string[] = [];
+    rows.media.forEach((id, i) => id && (media.push(id), at.push(rows.at[i]!)));
+    if (this.mode === 'REPLACE' || media.length === 0) return { inserted: total, duplicates: 0, updated: 0 };
     const [result] = await sql.query<{ existing: number }>(
       `SELECT count(e.id)::int AS existing
        FROM unnest($1::uuid[], $2::timestamptz[]) AS i(media, at)
        JOIN "WatchEvent" e ON e."userId" = $3::uuid AND e."mediaId" = i.media AND e."watchedAt" = i.at`,
-      [known.map((r) => r.mediaId), known.map((r) => r.watchedAt.toISOString()), this.userId],
+      [media, at, this.userId],
     );
     const existing = result?.existing ?? 0;
     return this.mode === 'UPSERT'
-      ? { inserted: rows.length - existing, duplicates: 0, updated: existing }
-      : { inserted: rows.length - existing, duplicates: existing, updated: 0 };
+      ? { inserted: total - existing, duplicates: 0, updated: existing }
+      : { inserted: total - existing, duplicates: existing, updated: 0 };
   }
+}
+
+/** A chunk's distinct events as the insert's columns; `at` in ISO 8601, tags joined by TAG_SEPARATOR. */
+interface Rows {
+  media: (string | null)[];
+  at: string[];
+  rating: (number | null)[];
+  rewatch: (boolean | null)[];
+  tags: string[];
+  review: (string | null)[];
 }

@@ -104,7 +104,7 @@ async function mirrorBatch(conn: RawSql, run: RunRecord): Promise<ImportBatch> {
   const counters = COUNTERS.map((name) => (name === 'insertedCount' && status === 'CANCELLED' ? 0 : typeof progress[name] === 'number' ? progress[name] : null));
   const cursorAfter = typeof progress.cursorAfter === 'string' ? progress.cursorAfter : null;
   if (status === 'CANCELLED') {
-    await conn.query(`DELETE FROM "WatchEvent" WHERE "importBatchId" = $1::uuid AND NOT EXISTS (SELECT 1 FROM "ImportBatch" b WHERE b.id = $1::uuid AND b."dryRun")`, [run.subjectId]);
+    await conn.query(`DELETE FROM "WatchEvent" WHERE "userId" = (SELECT b."userId" FROM "ImportBatch" b WHERE b.id = $1::uuid AND NOT b."dryRun") AND "importBatchId" = $1::uuid`, [run.subjectId]);
   }
   const [batch] = await conn.query<ImportBatch>(
     `UPDATE "ImportBatch" SET status = $2::"ImportStatus", "errorMessage" = $3, "startedAt" = $4, "finishedAt" = $5,

@@ -38,6 +38,19 @@ export interface RunnerDeps {
   hasStagedFiles(batch: ImportBatch): boolean;
 }
 
+/** Parsed rows waiting to be written, with what they add to the counters once they are. */
+interface Chunk {
+  events: ImportedEvent[];
+  /** items read when the chunk was handed over: its checkpoint */
+  items: number;
+  /** rows done without an event to write (errors, skipped, ratings), and the errors among them */
+  processed: number;
+  skipped: number;
+  errors: RowError[];
+  cursorAfter: Date | null;
+}
+const newChunk = (): Chunk => ({ events: [], items: 0, processed: 0, skipped: 0, errors: [], cursorAfter: null });
+
 const counted = (counters: ImportCounters) => ({ ...counters, cursorAfter: counters.cursorAfter?.toISOString() ?? null });
 
 /**
@@ -84,63 +97,83 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
     const entries = await listEntries(batch.files as unknown as StagedFile[], deps.uploadMaxBytes);
     if (replace) await writer.clearSource(conn);
     let items = 0;
-    let chunk: ImportedEvent[] = [];
     const ratings: { media: ImportedMedia; rating: number; ratedAt: Date }[] = [];
     const ratedBefore: ImportedMedia[] = [];
-    const flush = async () => {
-      if (chunk.length > 0) {
-        const counts = await writer.write(conn, chunk);
+    // the chunk being parsed; the one before it is written meanwhile (the database and Node share the cores),
+    // never more than one ahead, and the counters and errors of a chunk count once it is written
+    let chunk = newChunk();
+    let writing: Promise<void> = Promise.resolve();
+    const write = async (done: Chunk) => {
+      counters.processedRows += done.processed;
+      counters.skippedCount += done.skipped;
+      for (const error of done.errors) keepError(error);
+      if (done.cursorAfter && (!counters.cursorAfter || done.cursorAfter > counters.cursorAfter)) counters.cursorAfter = done.cursorAfter;
+      if (done.events.length > 0) {
+        const counts = await writer.write(conn, done.events);
         counters.insertedCount += counts.inserted;
         counters.duplicateCount += counts.duplicates;
         counters.updatedCount += counts.updated;
-        counters.processedRows += chunk.length;
-        chunk = [];
+        counters.processedRows += done.events.length;
       }
       counters.totalRows = Math.max(counters.totalRows, counters.processedRows);
       if (inTransaction) return run.progress(counted(counters), { conn: inTransaction });
       await flushErrors();
-      await run.progress(counted(counters), { checkpoint: { itemsDone: items, storedErrors, counters: counted(counters) } });
+      await run.progress(counted(counters), { checkpoint: { itemsDone: done.items, storedErrors, counters: counted(counters) } });
     };
-    for await (const item of reader.parse(entries)) {
-      items++;
-      if (item.type === 'rating') {
-        ratings.push(item);
-        if (!resumeAt || items > resumeAt.itemsDone) counters.processedRows++;
-        continue;
+    const handOver = async () => {
+      const done = chunk;
+      done.items = items;
+      chunk = newChunk();
+      await writing;
+      writing = write(done);
+      writing.catch(() => undefined); // awaited at the next hand-over or at the end
+    };
+    try {
+      for await (const item of reader.parse(entries)) {
+        items++;
+        if (item.type === 'rating') {
+          ratings.push(item);
+          if (!resumeAt || items > resumeAt.itemsDone) chunk.processed++;
+          continue;
+        }
+        if (resumeAt && items <= resumeAt.itemsDone) {
+          // written before the interruption: only what the end of the batch needs is kept
+          if (item.type === 'event' && item.event.rating !== null) ratedBefore.push(item.event.media);
+          continue;
+        }
+        if (item.type === 'error') {
+          chunk.processed++;
+          chunk.errors.push(item.error);
+          continue;
+        }
+        const { watchedAt } = item.event;
+        if (batch.cursorBefore && watchedAt <= batch.cursorBefore) {
+          chunk.skipped++;
+          chunk.processed++;
+          continue;
+        }
+        if (watchedAt.getTime() > Date.now() + 5 * 60_000) {
+          chunk.processed++;
+          chunk.errors.push({
+            file: item.at?.file ?? '',
+            row: item.at?.row ?? 0,
+            field: item.at?.dateField ?? 'watched_at',
+            code: 'FUTURE_DATE',
+            message: `watched at ${watchedAt.toISOString()}, in the future`,
+            raw: item.at?.raw ?? null,
+          });
+          continue;
+        }
+        if (!chunk.cursorAfter || watchedAt > chunk.cursorAfter) chunk.cursorAfter = watchedAt;
+        chunk.events.push(item.event);
+        if (chunk.events.length >= CHUNK) await handOver();
       }
-      if (resumeAt && items <= resumeAt.itemsDone) {
-        // written before the interruption: only what the end of the batch needs is kept
-        if (item.type === 'event' && item.event.rating !== null) ratedBefore.push(item.event.media);
-        continue;
-      }
-      if (item.type === 'error') {
-        counters.processedRows++;
-        keepError(item.error);
-        continue;
-      }
-      const { watchedAt } = item.event;
-      if (batch.cursorBefore && watchedAt <= batch.cursorBefore) {
-        counters.skippedCount++;
-        counters.processedRows++;
-        continue;
-      }
-      if (watchedAt.getTime() > Date.now() + 5 * 60_000) {
-        counters.processedRows++;
-        keepError({
-          file: item.at?.file ?? '',
-          row: item.at?.row ?? 0,
-          field: item.at?.dateField ?? 'watched_at',
-          code: 'FUTURE_DATE',
-          message: `watched at ${watchedAt.toISOString()}, in the future`,
-          raw: item.at?.raw ?? null,
-        });
-        continue;
-      }
-      if (!counters.cursorAfter || watchedAt > counters.cursorAfter) counters.cursorAfter = watchedAt;
-      chunk.push(item.event);
-      if (chunk.length >= CHUNK) await flush();
+      await handOver();
+    } finally {
+      // a failure while parsing waits for the chunk in flight before its transaction (if any) ends
+      await writing.catch(() => undefined);
     }
-    await flush();
+    await writing;
     await writer.markRated(conn, ratedBefore);
     await writer.applyRatings(conn, ratings);
     counters.totalRows = counters.processedRows;
@@ -156,9 +189,10 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
     await work(sql);
   }
   await flushErrors();
-  if (!batch.dryRun && batch.mode !== 'UPSERT') {
-    // after a resume, events written before the interruption count as this batch's too
-    const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "WatchEvent" WHERE "importBatchId" = $1::uuid`, [batch.id]);
+  if (counters.duplicateCount > 0 && !batch.dryRun && batch.mode !== 'UPSERT') {
+    // after a resume, events written before the interruption count as this batch's too (they came back as
+    // duplicates: without any, the inserts' own counts are exact and the person's events need no scan)
+    const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "WatchEvent" WHERE "userId" = $2::uuid AND "importBatchId" = $1::uuid`, [batch.id, batch.userId]);
     const written = row?.n ?? counters.insertedCount;
     counters.duplicateCount = Math.max(0, counters.duplicateCount - (written - counters.insertedCount));
     counters.insertedCount = written;

@@ -48,9 +48,9 @@ export async function recordPlays(sql: RawSql, userId: string, plays: Play[], re
          ), written AS (
            INSERT INTO "WatchEvent" (id, "userId", "mediaId", "watchedAt", source, rewatch)
            SELECT i.id, $1::uuid, i.media, i.at, 'JELLYFIN',
-                  EXISTS (SELECT 1 FROM "WatchEvent" e WHERE e."mediaId" = i.media AND e."watchedAt" < i.at)
+                  EXISTS (SELECT 1 FROM "WatchEvent" e WHERE e."userId" = $1::uuid AND e."mediaId" = i.media AND e."watchedAt" < i.at)
            FROM input i
-           WHERE NOT EXISTS (SELECT 1 FROM "WatchEvent" e WHERE e."mediaId" = i.media
+           WHERE NOT EXISTS (SELECT 1 FROM "WatchEvent" e WHERE e."userId" = $1::uuid AND e."mediaId" = i.media
                                AND e."watchedAt" >= date_trunc('day', i.at, 'UTC') AND e."watchedAt" < date_trunc('day', i.at, 'UTC') + interval '1 day')
            ON CONFLICT ("userId", "mediaId", "watchedAt") DO NOTHING
            RETURNING 1

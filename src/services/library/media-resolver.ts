@@ -21,6 +21,22 @@ export class MediaResolver {
   }
 
   async resolve(sql: RawSql, media: MediaDescription[]): Promise<void> {
+    await this.resolveKeyed(sql, media, media.map(matchKey));
+  }
+
+  /** The items `media` mean, in order (null: none, and none made); each description's key is computed once. */
+  async idsOf(sql: RawSql, media: MediaDescription[]): Promise<(string | null)[]> {
+    const keys = media.map(matchKey);
+    await this.resolveKeyed(sql, media, keys);
+    return keys.map((key) => this.ids.get(key) ?? null);
+  }
+
+  private async resolveKeyed(sql: RawSql, all: MediaDescription[], keys: string[]): Promise<void> {
+    // once an import has met its items, most chunks bring none it has not seen: no statement at all
+    const fresh = new Map<string, MediaDescription>();
+    for (let i = 0; i < all.length; i++) if (!this.ids.has(keys[i]!) && !fresh.has(keys[i]!)) fresh.set(keys[i]!, all[i]!);
+    if (fresh.size === 0) return;
+    const media = [...fresh.values()];
     const parts = media.filter((m) => isShowPart(m.kind));
     const shows = parts.map(seriesOf).filter((s): s is MediaDescription => s !== null);
     await this.resolveRows(sql, unique(shows).map((m) => ({ media: m, showId: null })));

@@ -130,8 +130,9 @@ export class MediaService {
       }
       await tx.$executeRaw`
         DELETE FROM "WatchEvent" d USING "WatchEvent" s
-        WHERE d."mediaId" = ${duplicateId}::uuid AND s."mediaId" = ${survivorId}::uuid AND s."watchedAt" = d."watchedAt"`;
-      await tx.watchEvent.updateMany({ where: { mediaId: duplicateId }, data: { mediaId: survivorId } });
+        WHERE d."userId" = ${userId}::uuid AND d."mediaId" = ${duplicateId}::uuid
+          AND s."userId" = ${userId}::uuid AND s."mediaId" = ${survivorId}::uuid AND s."watchedAt" = d."watchedAt"`;
+      await tx.watchEvent.updateMany({ where: { userId, mediaId: duplicateId }, data: { mediaId: survivorId } });
       await tx.media.updateMany({ where: { showId: duplicateId }, data: { showId: survivorId } });
       await tx.media.updateMany({ where: { seasonId: duplicateId }, data: { seasonId: survivorId } });
       await tx.media.delete({ where: { id: duplicateId } });

@@ -39,7 +39,7 @@ export class ShowService {
     const rows = await this.prisma.$queryRaw<EpisodeRow[]>`
       SELECT e.id, e."showId", e."seasonNumber", e."episodeNumber", max(w."watchedAt") AS "lastWatchedAt"
       FROM "Media" e
-      LEFT JOIN "WatchEvent" w ON w."mediaId" = e.id
+      LEFT JOIN "WatchEvent" w ON w."userId" = e."userId" AND w."mediaId" = e.id
       WHERE e.kind = 'EPISODE' AND e."showId" = ANY(${[...showIds]}::uuid[])
       GROUP BY e.id`;
     const byShow = new Map<string, EpisodeRow[]>();

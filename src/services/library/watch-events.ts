@@ -84,7 +84,7 @@ export class WatchEventService {
       const media = input.mediaId
         ? await this.media.require(userId, input.mediaId, tx, 'mediaId')
         : await this.media.findOrCreate(userId, input.media!, tx);
-      const earlier = await tx.watchEvent.count({ where: { mediaId: media.id, watchedAt: { lt: watchedAt } } });
+      const earlier = await tx.watchEvent.count({ where: { userId, mediaId: media.id, watchedAt: { lt: watchedAt } } });
       const event = await tx.watchEvent
         .create({
           data: {
