@@ -130,6 +130,8 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
     };
     try {
       for await (const item of reader.parse(entries)) {
+        // rows without an event (errors, ratings) fill a chunk too, so a broken file's errors wait in small batches
+        if (chunk.events.length >= CHUNK || chunk.processed >= CHUNK) await handOver();
         items++;
         if (item.type === 'rating') {
           ratings.push(item);
@@ -166,7 +168,6 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
         }
         if (!chunk.cursorAfter || watchedAt > chunk.cursorAfter) chunk.cursorAfter = watchedAt;
         chunk.events.push(item.event);
-        if (chunk.events.length >= CHUNK) await handOver();
       }
       await handOver();
     } finally {
