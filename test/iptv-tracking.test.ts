@@ -303,3 +303,25 @@ describe("the provider's connection budget", () => {
     }
   });
 });
+
+describe('an episode that cannot be queued', () => {
+  it('answers why, and leaves it and the ones after it to the next check', async () => {
+    const xtream = await startFakeXtream();
+    xtream.catalog = catalog();
+    // no KLUG_DOWNLOAD_ALLOW_PRIVATE: the engine refuses the provider's loopback address
+    const server = await startTestServer({});
+    try {
+      const person = await server.newPerson();
+      const playlistId = await addAndSync(server, person.token, xtream);
+      const seriesId = (await server.gql(SERIES_IDS, { playlistId }, { token: person.token })).series.edges[0]!.node.id;
+      const tracked = await server.gql(TRACK, { seriesId, input: { mode: 'ALL' } }, { token: person.token });
+      expect(tracked.trackSeries.__typename).toBe('AddressRefusedError');
+      const episodes = (await server.gql(EPISODES, { id: seriesId }, { token: person.token })).seriesDetails!.episodes;
+      expect(episodes).toHaveLength(6);
+      expect(episodes.filter((e) => e.queuedAt !== null || e.download !== null)).toEqual([]);
+    } finally {
+      await server.stop();
+      await xtream.stop();
+    }
+  });
+});

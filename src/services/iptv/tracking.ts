@@ -88,13 +88,14 @@ export class SeriesTrackingService {
       orderBy: [{ season: 'asc' }, { episodeNum: 'asc' }, { episodeId: 'asc' }],
     })) as EpisodeWithSeries[];
     const queued: Download[] = [];
-    for (const episode of episodes) {
+    for (const [i, episode] of episodes.entries()) {
       try {
         const download = await this.deps.streams.queueEpisode(episode, tracking.language);
         await this.deps.prisma.iptvEpisode.update({ where: { id: episode.id }, data: { downloadId: download.id } });
         queued.push(download);
       } catch (error) {
-        await this.deps.prisma.iptvEpisode.update({ where: { id: episode.id }, data: { queuedAt: null } });
+        // this one and those after it were claimed but not queued: the next check takes them again
+        await this.deps.prisma.iptvEpisode.updateMany({ where: { id: { in: episodes.slice(i).map((e) => e.id) }, downloadId: null }, data: { queuedAt: null } });
         throw error;
       }
     }
