@@ -1,8 +1,8 @@
+import { column } from '../../db/columns.js';
 import type { RawSql } from '../../db/database.js';
 import type { IptvSection } from '../../generated/prisma/client.js';
 import type { CategoryRecord, LiveRecord, SeriesRecord, VodRecord } from './parse.js';
 
-const column = <T, K extends keyof T>(rows: T[], key: K) => rows.map((row) => row[key] ?? null);
 export type CatalogTable = 'LiveStream' | 'VodStream' | 'IptvSeries';
 /** A row to write, with the fingerprint of its synced fields. */
 export type Fingerprinted<Row> = Row & { fingerprint: number };

@@ -1,10 +1,10 @@
+import { column } from '../../db/columns.js';
 import type { RawSql } from '../../db/database.js';
 import type { IptvSeries, Playlist, PrismaClient } from '../../generated/prisma/client.js';
 import { NotFoundError } from '../errors.js';
 import type { PlaylistService } from './playlists.js';
 import { parseSeriesInfo, type EpisodeRecord, type SeasonRecord } from './series-info.js';
 
-const column = <T, K extends keyof T>(rows: T[], key: K) => rows.map((row) => row[key] ?? null);
 
 /**
  * A series' seasons and episodes, read from get_series_info the first time someone opens it and kept: later
