@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { BenchResult } from './support.js';
 import { loadLine } from './support.js';
 
-const BENCHES = ['auth', 'imports', 'library', 'subscriptions', 'runs', 'artwork', 'downloads'];
+const BENCHES = ['auth', 'imports', 'library', 'subscriptions', 'runs', 'artwork', 'enrichment', 'janitor', 'iptv', 'downloads'];
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
 const unknown = only?.filter((name) => !BENCHES.includes(name)) ?? [];
 if (unknown.length) {
@@ -49,7 +49,7 @@ const results = readFileSync(resultsFile, 'utf8')
 rmSync(dir, { recursive: true, force: true });
 
 const number = (value: number | null | undefined, unit = '') =>
-  value == null || Number.isNaN(value) ? '' : `${value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(value >= 10 ? 1 : 2)}${unit ? ` ${unit}` : ''}`;
+  value == null || Number.isNaN(value) ? '' : `${value >= 100 || Number.isInteger(value) ? Math.round(value).toLocaleString('en-US') : value.toFixed(value >= 10 ? 1 : 2)}${unit ? ` ${unit}` : ''}`;
 const rows = [
   ['bench', 'measure', 'Klug', 'peer', 'ratio', 'target', 'met'],
   ...results.map((r) => [r.bench, r.measure, number(r.klug, r.unit), number(r.peer, r.peer == null ? '' : r.unit), r.ratio == null ? '' : `${r.ratio.toFixed(2)}×`, r.target, r.met ? 'yes' : 'NO']),

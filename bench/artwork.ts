@@ -20,7 +20,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startApp } from '../src/server/app.js';
 import { THUMBNAIL_CONCURRENCY } from '../src/services/artwork/artwork.js';
-import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, KEEP } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, KEEP, recordResult } from './support.js';
 
 const POSTERS = Number(process.env.BENCH_POSTERS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -201,6 +201,8 @@ try {
     `RSS from before storing to the end of thumbnailing: ${overall.baselineMb.toFixed(0)} MB → peak ${overall.peakMb.toFixed(0)} MB, growth ${overall.growthMb.toFixed(0)} MB`,
   );
   console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  recordResult({ bench: 'artwork', measure: `${POSTERS} posters thumbnailed at width ${WIDTH}, first requests`, klug: rate, peer: peerRate, unit: 'images/s', ratio: rate / peerRate, target: 'printed', met: true });
+  recordResult({ bench: 'artwork', measure: 'RSS growth while thumbnailing', klug: memory.growthMb, unit: 'MB', target: `< ${TARGET_RSS_MB} MB`, met });
 } catch (error) {
   failed = true;
   console.error(error);

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { spawnScript, type Spawned } from '../test/support/process.js';
-import { gql, SIGN_UP } from './support.js';
+import { gql, recordResult, SIGN_UP } from './support.js';
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_SIZE_MB ?? 1024) * MiB;
@@ -99,6 +99,8 @@ async function throughput(klug: Klug, url: string, sum: string): Promise<Row[]> 
     const run = await timed(command, args, output, sum);
     rows.push(row(`  ${label}`, SIZE, run, unsynced, 0.9, `Klug (no sync) ≥ 0.9× ${command}`));
     rows.push(row(`  ${label} + sync --data`, SIZE, { seconds: run.seconds + run.syncSeconds }, klugRun, 0.9, `Klug ≥ 0.9× ${command}, both synced`));
+    recordThroughput(`${SIZE / MiB} MiB vs ${label}, no sync`, unsynced.seconds, run.seconds);
+    recordThroughput(`${SIZE / MiB} MiB vs ${label}, both synced`, klugRun.seconds, run.seconds + run.syncSeconds);
   }
   return rows;
 }
@@ -116,6 +118,9 @@ async function cappedConnections(klug16: Klug, capped: string, sums: Map<number,
     row(`  Klug 16 chunks (${SIZE / MiB} MiB)`, SIZE, many, single, 12, 'Klug 16 ≥ 12× its single stream', true),
   ];
   if (aria) rows.push(row(`  aria2c -x16 -s16 (${SIZE / MiB} MiB)`, SIZE, aria, single, null, 'beside Klug 16 (× Klug single)', true));
+  const speedUp = (SIZE / many.seconds) / (SINGLE / single.seconds);
+  recordResult({ bench: 'downloads', measure: '4 MB/s per connection: 16 chunks ÷ own single stream', klug: speedUp, unit: '×', target: '≥ 12×', met: speedUp >= 12 });
+  if (aria) recordResult({ bench: 'downloads', measure: '4 MB/s per connection: 16 chunks vs aria2c -x16 -s16', klug: SIZE / MiB / many.seconds, peer: SIZE / MiB / aria.seconds, unit: 'MiB/s', ratio: aria.seconds / many.seconds, target: 'beside', met: true });
   return rows;
 }
 
@@ -123,12 +128,15 @@ async function cappedConnections(klug16: Klug, capped: string, sums: Map<number,
 async function memory(klug: Klug, url: string, sum: string): Promise<Row> {
   const run = await klugDownload(klug, url, sum, true);
   const growth = run.rssGrowth!;
+  recordResult({ bench: 'downloads', measure: `RSS growth downloading ${BIG / MiB} MiB`, klug: growth / 1e6, unit: 'MB', target: '< 100 MB', met: growth < 100e6 });
   return { what: `${BIG / MiB} MiB: Klug RSS growth`, seconds: round(run.seconds), 'MB/s': mbps(BIG, run.seconds), ratio: `${(growth / 1e6).toFixed(1)} MB`, target: '< 100 MB', met: growth < 100e6 ? 'yes' : 'NO' };
 }
 
 /** 4. SUBSCRIBERS sockets following one person's downloads while 3 of them run. */
 async function subscribers(capped: string, sum: string): Promise<Row[]> {
   const lag = await subscriberLag(capped, sum);
+  recordResult({ bench: 'downloads', measure: `${SUBSCRIBERS} downloadProgress subscribers, 3 downloads: lag p50`, klug: lag.p50, unit: 'ms', target: 'printed', met: lag.missed === 0 });
+  recordResult({ bench: 'downloads', measure: `${SUBSCRIBERS} downloadProgress subscribers, 3 downloads: lag p99`, klug: lag.p99, unit: 'ms', target: 'printed', met: lag.missed === 0 });
   return [
     { what: `${SUBSCRIBERS} subscribers, 3 downloads: lag p50`, seconds: '', 'MB/s': '', ratio: `${lag.p50} ms`, target: `${lag.deliveries} deliveries`, met: lag.missed === 0 ? 'all delivered' : `${lag.missed} missing` },
     { what: '  lag p99', seconds: '', 'MB/s': '', ratio: `${lag.p99} ms`, target: `max ${lag.max} ms`, met: '' },
@@ -136,6 +144,12 @@ async function subscribers(capped: string, sum: string): Promise<Row[]> {
 }
 
 type Row = Record<string, string | number>;
+
+function recordThroughput(measure: string, klugSeconds: number, peerSeconds: number): void {
+  const rate = (seconds: number) => SIZE / MiB / seconds;
+  const ratio = peerSeconds / klugSeconds;
+  recordResult({ bench: 'downloads', measure, klug: rate(klugSeconds), peer: rate(peerSeconds), unit: 'MiB/s', ratio, target: '≥ 0.9×', met: ratio >= 0.9 });
+}
 
 function row(what: string, bytes: number, run: { seconds: number }, against?: { seconds: number }, target?: number | null, label?: string, byRate = false): Row {
   // ratio: Klug's throughput over the peer's (or, byRate, this one's over the single stream's)

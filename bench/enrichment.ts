@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, gql, KEEP, SIGN_UP } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, gql, KEEP, recordResult, SIGN_UP } from './support.js';
 
 process.env.NODE_ENV = 'production';
 const { startApp } = await import('../src/server/app.js');
@@ -81,6 +81,10 @@ try {
   row('first person: 429s received', String(rateLimited), '0', '', rateLimited === 0 ? 'ok' : 'each one cost a second');
   row('second person: upload → COMPLETED', `${(second.ms / 1000).toFixed(2)} s`, '', '', `< ${TARGETS.secondPersonMs / 1000} s ${second.ms < TARGETS.secondPersonMs ? 'ok' : 'MISSED'}`);
   row('second person: TMDB requests', String(second.requests), '0', '', second.requests === 0 ? 'ok' : 'MISSED');
+  recordResult({ bench: 'enrichment', measure: `${FILMS} films: upload → COMPLETED, vs ideal ${FILMS} ÷ ${RATE}/s`, klug: first.ms / 1000, peer: ideal / 1000, unit: 's', ratio: first.ms / ideal, target: `≤ ${TARGETS.idealRatio}× ideal`, met: first.ms / ideal <= TARGETS.idealRatio });
+  recordResult({ bench: 'enrichment', measure: `${FILMS} films: TMDB requests (429s: ${rateLimited})`, klug: first.requests, peer: FILMS, unit: 'requests', ratio: first.requests / FILMS, target: 'one per film', met: first.requests === FILMS });
+  recordResult({ bench: 'enrichment', measure: 'second person, same films: upload → COMPLETED', klug: second.ms / 1000, unit: 's', target: `< ${TARGETS.secondPersonMs / 1000} s`, met: second.ms < TARGETS.secondPersonMs });
+  recordResult({ bench: 'enrichment', measure: 'second person, same films: TMDB requests', klug: second.requests, unit: 'requests', target: '0', met: second.requests === 0 });
   console.log(`\nbatches: first ${JSON.stringify(first.batch)}, second ${JSON.stringify(second.batch)}`);
 } finally {
   await app.stop();

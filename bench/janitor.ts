@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, fullGc, gql, KEEP, SIGN_UP } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, fullGc, gql, KEEP, recordResult, SIGN_UP } from './support.js';
 
 process.env.NODE_ENV = 'production';
 const { startApp } = await import('../src/server/app.js');
@@ -121,6 +121,11 @@ try {
     ['second sync, nothing new', s(second.ms), '', ''],
     ...timings.map(([name, t]) => [`${name}: first page of 20 (of ${t.total.toLocaleString('en-US')})`, `median ${t.median.toFixed(1)} ms, p95 ${t.p95.toFixed(1)} ms`, `< ${TARGETS.firstPageMs} ms median`, t.median < TARGETS.firstPageMs ? 'ok' : 'MISSED']),
   ];
+  recordResult({ bench: 'janitor', measure: `full sync: ${process.env.BENCH_ITEMS ?? 50_000} Jellyfin items, ${process.env.BENCH_USERS ?? 5} users, ${process.env.BENCH_REQUESTS ?? 2000} requests`, klug: first.ms / 1000, unit: 's', target: `< ${TARGETS.syncMs / 1000} s`, met: first.ms < TARGETS.syncMs });
+  recordResult({ bench: 'janitor', measure: 'RSS growth during the sync', klug: growth / 1024 / 1024, unit: 'MB', target: `< ${TARGETS.rssGrowthMb} MB`, met: growth < TARGETS.rssGrowthMb * 1024 * 1024 });
+  for (const [name, t] of timings) {
+    recordResult({ bench: 'janitor', measure: `${name}, first page of 20, median`, klug: t.median, unit: 'ms', target: `< ${TARGETS.firstPageMs} ms`, met: t.median < TARGETS.firstPageMs });
+  }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   console.log();
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
