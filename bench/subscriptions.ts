@@ -9,18 +9,19 @@
  * on the machine's clock in each process (performance.timeOrigin + now).
  */
 import { fork } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once, setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { benchEnv, createBenchDatabase, dbUrl, dropBenchDatabase, fullGc, gql, KEEP, loadLine, recordResult, SIGN_UP } from './support.js';
 
 process.env.NODE_ENV = 'production';
@@ -43,6 +44,8 @@ interface ClientResults {
   deliveries: number[];
   clients: number;
   completed: number;
+  /** the clients' process's event-loop delay while the updates arrived, ms */
+  loop: { p50: number; p99: number; max: number };
 }
 
 /** N clients in a child process; resolves once each has its first message. */
@@ -62,7 +65,31 @@ async function spawnClients(url: string, query: string, variables: object, param
     child.once('exit', (code) => reject(new Error(`the clients' process exited (${code})`)));
   });
   await ready;
+  /**
+   * The clients' clock minus this one (ms), from the IPC round trip with the shortest time: publish and arrival
+   * are read in different processes, so a skew between their clocks would read as lag.
+   */
+  const clockOffset = async (samples = 20) => {
+    let best = { rtt: Infinity, offset: 0 };
+    for (let i = 0; i < samples; i++) {
+      const sent = now();
+      const reply = new Promise<number>((resolve) => {
+        const listen = (message: { clock?: number; at?: number }) => {
+          if (message.clock !== sent) return;
+          child.off('message', listen);
+          resolve(message.at!);
+        };
+        child.on('message', listen);
+      });
+      child.send({ clock: sent });
+      const at = await reply;
+      const back = now();
+      if (back - sent < best.rtt) best = { rtt: back - sent, offset: at - (sent + back) / 2 };
+    }
+    return best;
+  };
   return {
+    clockOffset,
     /** every client saw its subscription complete */
     finished,
     results: async (): Promise<ClientResults> => {
@@ -85,6 +112,77 @@ function lags(results: ClientResults, published: Map<string, number>) {
   values.sort((a, b) => a - b);
   const q = (p: number) => values[Math.min(values.length - 1, Math.floor(p * values.length))] ?? NaN;
   return { p50: q(0.5), p99: q(0.99), max: values.at(-1) ?? NaN, deliveries: values.length, unknown };
+}
+
+/**
+ * When each server handed each update to `ws` (both servers' sockets are this module's WebSocket): the lag up to
+ * there is the server's own; from there to arrival it is the wire and the clients' process.
+ */
+const sends: { key: string; at: number }[] = [];
+let trackSends = false;
+const originalSend = WebSocket.prototype.send;
+WebSocket.prototype.send = function send(this: WebSocket, data: unknown, ...rest: unknown[]) {
+  if (trackSends) {
+    const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8', 0, Math.min(200, data.length)) : '';
+    const match = /"status":"(\w+)","processedRows":(-?\d+)/.exec(text);
+    if (match) sends.push({ key: `${match[1]}:${match[2]}`, at: now() });
+  }
+  return (originalSend as (...args: unknown[]) => void).call(this, data, ...rest);
+} as typeof WebSocket.prototype.send;
+
+function serverLags(published: Map<string, number>) {
+  const values: number[] = [];
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  for (const { key, at } of sends) {
+    const from = published.get(key);
+    if (from === undefined) continue;
+    values.push(at - from);
+    if (!first.has(key)) first.set(key, at);
+    last.set(key, at);
+  }
+  values.sort((a, b) => a - b);
+  const spreads = [...first].map(([key, at]) => last.get(key)! - at).sort((a, b) => a - b);
+  const q = (list: number[], p: number) => list[Math.min(list.length - 1, Math.floor(p * list.length))] ?? NaN;
+  sends.length = 0;
+  return { p50: q(values, 0.5), p99: q(values, 0.99), spreadP50: q(spreads, 0.5), spreadMax: spreads.at(-1) ?? NaN };
+}
+
+/** This process's event-loop delay over a phase, ms. */
+function loopMonitor() {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return () => {
+    histogram.disable();
+    return { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 };
+  };
+}
+
+/** BENCH_CPU_PROFILE=file: the server's CPU profile while Klug's clients follow the import (open in Chrome's DevTools). */
+async function cpuProfile() {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      log(`CPU profile of the server while Klug's clients followed the import: ${file}`);
+    },
+  };
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+function breakdown(name: string, server: ReturnType<typeof serverLags>, loop: ReturnType<ReturnType<typeof loopMonitor>>, clients: ClientResults, clock: { rtt: number; offset: number }) {
+  log(`  ${name}: publish → handed to ws p50 ${ms(server.p50)}, p99 ${ms(server.p99)} (first to last send of one state: p50 ${ms(server.spreadP50)}, max ${ms(server.spreadMax)}); ` +
+    `server event-loop delay p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}; ` +
+    `clients' event-loop delay p50 ${ms(clients.loop.p50)}, p99 ${ms(clients.loop.p99)}, max ${ms(clients.loop.max)}; ` +
+    `clients' clock ${clock.offset >= 0 ? '+' : ''}${clock.offset.toFixed(2)} ms (IPC round trip ${ms(clock.rtt)})`);
 }
 
 function generateCsv(path: string): Promise<void> {
@@ -211,19 +309,36 @@ async function main() {
       return (publish as (...a: unknown[]) => void)(...args);
     };
     log(`\n${loadLine()}`);
+    // the import is queued but not claimed until every client follows it (subscribing 1,000 beside a running
+    // import took longer than the import itself on a loaded machine, and then the lag measured only its end)
+    const runs = app.runs as unknown as { wake: () => void };
+    runs.wake = () => undefined;
     const batchId = await startImport(app.url, signUp.token, csv);
     const t0 = performance.now();
     const klugClients = await spawnClients(wsUrl, PROGRESS, { batchId }, params);
-    log(`${SUBSCRIBERS} clients subscribed ${((performance.now() - t0) / 1000).toFixed(1)} s after the import started`);
+    log(`${SUBSCRIBERS} clients subscribed in ${((performance.now() - t0) / 1000).toFixed(1)} s; the import starts now`);
+    delete (runs as { wake?: unknown }).wake;
+    runs.wake();
+    const klugClock = await klugClients.clockOffset();
+    trackSends = true;
+    const klugLoop = loopMonitor();
+    const profiler = await cpuProfile();
     await klugClients.finished;
+    const klugLoopDelay = klugLoop();
+    await profiler.stop();
+    trackSends = false;
     const klugResults = await klugClients.results();
     const klug = lags(klugResults, published);
+    breakdown('Klug', serverLags(published), klugLoopDelay, klugResults, klugClock);
     log(`Klug: ${klug.deliveries.toLocaleString('en-US')} deliveries (${published.size} states published), lag p50 ${klug.p50.toFixed(1)} ms, p99 ${klug.p99.toFixed(1)} ms, max ${klug.max.toFixed(1)} ms; ${loadLine()}`);
 
     // ── peer: a bare graphql-ws server, the same publishes at the same pace ──
     const bare = await bareServer();
     const peerPublished = new Map<string, number>();
     const peerClients = await spawnClients(bare.url, PROGRESS, { batchId: 'b' }, {});
+    const peerClock = await peerClients.clockOffset();
+    trackSends = true;
+    const peerLoop = loopMonitor();
     const replayed = sequence.filter((s) => published.has(`${String(s.view.status)}:${String(s.view.processedRows)}`));
     for (let i = 0; i < replayed.length; i++) {
       if (i > 0) await new Promise((resolve) => setTimeout(resolve, replayed[i]!.at - replayed[i - 1]!.at));
@@ -232,7 +347,11 @@ async function main() {
       bare.publish('b', view);
     }
     await peerClients.finished;
-    const peer = lags(await peerClients.results(), peerPublished);
+    const peerLoopDelay = peerLoop();
+    trackSends = false;
+    const peerResults = await peerClients.results();
+    const peer = lags(peerResults, peerPublished);
+    breakdown('bare graphql-ws', serverLags(peerPublished), peerLoopDelay, peerResults, peerClock);
     await bare.close();
     log(`bare graphql-ws: ${peer.deliveries.toLocaleString('en-US')} deliveries, lag p50 ${peer.p50.toFixed(1)} ms, p99 ${peer.p99.toFixed(1)} ms, max ${peer.max.toFixed(1)} ms; ${loadLine()}`);
 
@@ -246,7 +365,7 @@ async function main() {
     const leftAfter = after2.heap - before.heap;
     recordResult({ bench: 'subscriptions', measure: 'memory per idle connection', klug: perConnection / 1024, unit: 'KB RSS', target: '', met: true });
     recordResult({ bench: 'subscriptions', measure: 'heap left after 2×1,000 disconnected', klug: leftAfter / 1024 / 1024, unit: 'MB', target: '< 5 MB, no stream open', met: leftAfter < 5 * 1024 * 1024 && app.events.streams.active === 0 });
-    const missing = SUBSCRIBERS * (published.size - 1) - klug.deliveries;
+    const missing = SUBSCRIBERS * published.size - klug.deliveries; // every state is published after they subscribed
     log(`\n| measure | Klug | bare graphql-ws | target | met |\n|---|---|---|---|---|`);
     for (const row of rows) log(`| ${row.measure} | ${row.klug.toFixed(1)} ms | ${row.peer.toFixed(1)} ms | ${row.target} | ${row.met ? 'yes' : 'no'} |`);
     log(`| memory per idle connection | ${(perConnection / 1024).toFixed(1)} KB RSS | | | |`);

@@ -7,7 +7,7 @@
  * A message's key is `status:processedRows` of its first field's value; arrival is on the machine's clock
  * (performance.timeOrigin + now, sub-millisecond), the same clock the publisher reads.
  */
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -21,6 +21,9 @@ const keys: string[] = [];
 const keyIndex = new Map<string, number>();
 const deliveries: number[] = []; // flat: keyIndex, arrival
 let readyCount = 0;
+// this process's own event-loop delay: a starved client process shows as lag that is not the server's
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 let completed = 0;
 const clients = Array.from({ length: count }, () =>
   createClient({ url: url!, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true }),
@@ -35,7 +38,10 @@ const disposers = clients.map((client) => {
         if (first) {
           // the state at subscribe time was read, not published: only later messages have a lag
           first = false;
-          if (++readyCount === count) process.send!({ ready: true });
+          if (++readyCount === count) {
+            loopDelay.reset(); // from here on: while the updates arrive
+            process.send!({ ready: true });
+          }
           return;
         }
         const value = result.data ? Object.values(result.data)[0] : undefined;
@@ -55,10 +61,17 @@ const disposers = clients.map((client) => {
   );
 });
 
-process.on('message', (message) => {
+process.on('message', (message: unknown) => {
+  // the parent estimates the offset between the two clocks: it sends its time, this answers its own
+  if (typeof message === 'object' && message !== null && 'clock' in message) {
+    process.send!({ clock: (message as { clock: number }).clock, at: now() });
+    return;
+  }
   if (message !== 'finish') return;
+  loopDelay.disable();
+  const loop = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
   for (const dispose of disposers) dispose();
   void Promise.all(clients.map((c) => c.dispose())).then(() => {
-    process.send!({ keys, deliveries, clients: count, completed }, () => process.exit(0));
+    process.send!({ keys, deliveries, clients: count, completed, loop }, () => process.exit(0));
   });
 });
