@@ -54,7 +54,7 @@ async function personWithBatch() {
   const batch = await server.app.db.prisma.importBatch.create({
     data: { userId: user.id, source: 'KLUG_CSV', mode: 'APPEND', status: 'PROCESSING', totalRows: 1_000_000 },
   });
-  return { token: person.token, batch, globalId: Buffer.from(`ImportBatch:${batch.id}`).toString('base64') };
+  return { token: person.token, email: person.email, password: person.password, batch, globalId: Buffer.from(`ImportBatch:${batch.id}`).toString('base64') };
 }
 
 const change = (batch: { id: string; userId: string }, view: Record<string, unknown>): RunChange => ({
@@ -106,7 +106,8 @@ describe('run subscriptions under load', () => {
   it('leaves no subscription behind when clients disconnect while subscribing', async () => {
     const { token, globalId } = await personWithBatch();
     const { streams } = server.app.events;
-    const opened = streams.opened;
+    const shared = () => server.app.websocketStats().subscriptions;
+    const attached = shared().opened;
     const active = streams.active;
     const CLIENTS = 20;
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connect(token)));
@@ -114,11 +115,12 @@ describe('run subscriptions under load', () => {
       client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PROGRESS, variables: { id: globalId } } }));
       client.socket.terminate(); // gone while the server authenticates and subscribes
     }
-    // every operation reaches its resolver (graphql-ws subscribes after the socket is gone), then is ended
-    await until(() => server.app.websocketStats().clients === 0 && streams.opened - opened === CLIENTS);
+    // every operation is subscribed (graphql-ws subscribes after the socket is gone), then is ended
+    await until(() => server.app.websocketStats().clients === 0 && shared().opened - attached === CLIENTS);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(streams.active).toBe(active);
+    await until(() => streams.active === active);
     expect(streams.queued).toBe(0);
+    expect(shared()).toMatchObject({ sources: 0, subscribers: 0 });
 
     // and ones that subscribed fully, then left, end theirs too
     const settled = await Promise.all(Array.from({ length: CLIENTS }, () => connect(token)));
@@ -126,10 +128,77 @@ describe('run subscriptions under load', () => {
       client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: PROGRESS, variables: { id: globalId } } }));
     }
     await Promise.all(settled.map((client) => client.next((m) => m.type === 'next')));
-    expect(streams.active).toBe(active + CLIENTS);
+    // the same person, token, operation and batch: one change stream and one execution for the twenty
+    expect(streams.active).toBe(active + 1);
+    expect(shared()).toMatchObject({ sources: 1, subscribers: CLIENTS });
     for (const client of settled) client.socket.terminate();
     await until(() => server.app.websocketStats().clients === 0);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(streams.active).toBe(active);
+    await until(() => streams.active === active);
+    expect(shared()).toMatchObject({ sources: 0, subscribers: 0 });
+  });
+});
+
+describe('shared subscriptions', () => {
+  const subscribe = (client: Awaited<ReturnType<typeof connect>>, id: string, globalId: string) =>
+    client.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: PROGRESS, variables: { id: globalId } } }));
+  const progressOf = (m: Message) => m.payload?.data?.importProgress?.processedRows;
+
+  it('gives a subscriber that joins a running one the newest state first, then what both get', async () => {
+    const { token, batch, globalId } = await personWithBatch();
+    const { streams } = server.app.events;
+    const active = streams.active;
+    const first = await connect(token);
+    subscribe(first, '1', globalId);
+    await first.next((m) => m.type === 'next');
+    server.app.events.pubsub.publish('run:changed', batch.id, change(batch, { status: 'PROCESSING', processedRows: 5, errorMessage: null }));
+    await first.next((m) => m.type === 'next' && progressOf(m) === 5);
+
+    const second = await connect(token);
+    subscribe(second, '7', globalId);
+    const joined = await second.next((m) => m.type === 'next');
+    expect(joined).toMatchObject({ id: '7', payload: { data: { importProgress: { status: 'PROCESSING', processedRows: 5 } } } });
+    expect(streams.active).toBe(active + 1);
+
+    server.app.events.pubsub.publish('run:changed', batch.id, change(batch, { status: 'COMPLETED', processedRows: 9, errorMessage: null }));
+    for (const [client, id] of [[first, '1'], [second, '7']] as const) {
+      await client.next((m) => m.type === 'complete');
+      const updates = client.messages.filter((m) => m.type === 'next');
+      expect(updates.every((m) => m.id === id)).toBe(true);
+      expect(updates.at(-1)!.payload!.data!.importProgress).toEqual({ status: 'COMPLETED', processedRows: 9, errorMessage: null });
+      client.socket.close();
+    }
+    await until(() => streams.active === active && server.app.websocketStats().subscriptions.sources === 0);
+  });
+
+  it('never shares between viewers: another session runs its own, and another person is refused by their own rights', async () => {
+    const { token, email, password, batch, globalId } = await personWithBatch();
+    const { streams } = server.app.events;
+    const active = streams.active;
+    const first = await connect(token);
+    subscribe(first, '1', globalId);
+    await first.next((m) => m.type === 'next');
+
+    // the same person through another session: its own source, not the first one's
+    const secondSession = await server.app.services.accounts.logIn({ email, password }, { address: '127.0.0.1' });
+    const other = await connect(secondSession.token);
+    subscribe(other, '1', globalId);
+    await other.next((m) => m.type === 'next');
+    expect(streams.active).toBe(active + 2);
+    expect(server.app.websocketStats().subscriptions.sources).toBe(2);
+
+    // someone else asking the very same operation is checked as themselves: not found, nothing shared
+    const stranger = await server.newPerson();
+    const intruder = await connect(stranger.token);
+    subscribe(intruder, '1', globalId);
+    const refused = await intruder.next((m) => m.type === 'error' || m.type === 'next');
+    expect(refused.payload?.data?.importProgress ?? null).toBeNull();
+    expect(JSON.stringify(refused.payload)).toMatch(/NOT_FOUND/);
+
+    server.app.events.pubsub.publish('run:changed', batch.id, change(batch, { status: 'PROCESSING', processedRows: 3, errorMessage: null }));
+    await first.next((m) => m.type === 'next' && progressOf(m) === 3);
+    await other.next((m) => m.type === 'next' && progressOf(m) === 3);
+    expect(intruder.messages.some((m) => progressOf(m) !== undefined)).toBe(false);
+    for (const client of [first, other, intruder]) client.socket.close();
+    await until(() => streams.active === active && server.app.websocketStats().subscriptions.sources === 0);
   });
 });

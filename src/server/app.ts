@@ -46,8 +46,8 @@ export interface App {
   /** the worker for long work (imports…); `runs.idle()` waits for it */
   runs: RunWorker;
   events: EventBus;
-  /** WebSocket connections open now and the bytes waiting to be written to them */
-  websocketStats(): { clients: number; bufferedBytes: number };
+  /** WebSocket connections open now, the bytes waiting to be written to them, the shared subscriptions (see SharedSubscriptions) */
+  websocketStats(): { clients: number; bufferedBytes: number; subscriptions: { sources: number; subscribers: number; opened: number } };
   stop(): Promise<void>;
 }
 
@@ -184,7 +184,7 @@ export async function startApp(config: Config, log: Logger = createLogger(config
     });
   });
 
-  const ws = attachWebSocket({ server, yoga, path: GRAPHQL_PATH, services, config, log });
+  const ws = attachWebSocket({ server, yoga, path: GRAPHQL_PATH, services, streams: events.streams, config, log });
   metrics.subscriptions(() => ({
     ...ws.stats(),
     streams: events.streams.active,

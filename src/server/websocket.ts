@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import type { execute, ExecutionArgs, GraphQLError } from 'graphql';
+import { getOperationAST, type execute, type ExecutionArgs, type GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -8,16 +8,31 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { requestContext } from '../request-context.js';
 import type { Context } from '../schema/context.js';
+import type { StreamStats } from '../services/change-stream.js';
 import type { Services } from '../services/index.js';
 import { bearerToken, SESSION_COOKIE, type TransportContext } from './context.js';
 import { maskUnexpected } from './domain-errors.js';
 import { clientAddress, cookieValue, requestOrigin } from './http.js';
 import { foreignOrigin } from './origins.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
 
 type OperationResult = ReturnType<typeof execute>;
 interface Enveloped {
   execute: (args: ExecutionArgs) => OperationResult;
   subscribe: (args: ExecutionArgs) => OperationResult;
+  /** what a subscription shares its execution by (see SharedSubscriptions); null: its own */
+  shareKey: string | null;
+}
+
+/**
+ * Subscriptions that would answer alike share one: the same text, operation and variables, asked by the same
+ * viewer (person, session or token, scope) of the same public origin (links in answers are built on it). Each
+ * subscriber's own context was built (and its credentials checked) before it may join.
+ */
+function shareKey(context: Context, query: string, operationName: string | null | undefined, variables: unknown): string {
+  const { viewer } = context;
+  const who = viewer ? [viewer.via, viewer.user.id, viewer.credentialId, viewer.scope] : null;
+  return JSON.stringify([who, context.publicOrigin, operationName ?? null, variables ?? null, query]);
 }
 
 /**
@@ -29,10 +44,12 @@ export function attachWebSocket(options: {
   yoga: YogaServerInstance<TransportContext, Context>;
   path: string;
   services: Services;
+  streams: StreamStats;
   config: Config;
   log: Logger;
 }) {
-  const { server, yoga, path, services, config, log } = options;
+  const { server, yoga, path, services, streams, config, log } = options;
+  const shared = new SharedSubscriptions(streams);
   const wss = new WebSocketServer({ server, path });
   const sessionCookie = (request: IncomingMessage) => cookieValue(request.headers.cookie, SESSION_COOKIE);
   const usableSessionCookie = (request: IncomingMessage) =>
@@ -58,7 +75,11 @@ export function attachWebSocket(options: {
   const disposable = useServer(
     {
       execute: (args) => settled(() => (args.rootValue as Enveloped).execute(args)),
-      subscribe: (args) => settled(() => (args.rootValue as Enveloped).subscribe(args)),
+      subscribe: (args) => {
+        const enveloped = args.rootValue as Enveloped;
+        const own = () => settled(() => enveloped.subscribe(args));
+        return enveloped.shareKey === null ? own() : (shared.subscribe(enveloped.shareKey, own) as Promise<Awaited<OperationResult>>);
+      },
       // refusals close the socket at once (4403), rather than failing each operation
       onConnect: async (ctx) => {
         const { request } = ctx.extra;
@@ -91,13 +112,19 @@ export function attachWebSocket(options: {
           }
           const errors = validate(schema, document);
           if (errors.length > 0) return errors;
+          const contextValue = await contextFactory();
+          const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
           return {
             schema,
             document,
             operationName: payload.operationName,
             variableValues: payload.variables,
-            contextValue: await contextFactory(),
-            rootValue: { execute, subscribe } satisfies Enveloped,
+            contextValue,
+            rootValue: {
+              execute,
+              subscribe,
+              shareKey: subscription ? shareKey(contextValue, payload.query, payload.operationName, payload.variables) : null,
+            } satisfies Enveloped,
           };
         }).catch((error: unknown) => requestContext.run({ requestId }, () => refusal(error)));
       },
@@ -109,11 +136,14 @@ export function attachWebSocket(options: {
   );
 
   return {
-    /** connections open now, and the bytes `ws` holds for them not yet written to their sockets */
+    /**
+     * connections open now, the bytes `ws` holds for them not yet written to their sockets, and the shared
+     * subscriptions: sources running, subscribers reading them, subscribers ever
+     */
     stats: () => {
       let bufferedBytes = 0;
       for (const socket of wss.clients) bufferedBytes += socket.bufferedAmount;
-      return { clients: wss.clients.size, bufferedBytes };
+      return { clients: wss.clients.size, bufferedBytes, subscriptions: shared.counts() };
     },
     /** closes every socket with 1001 (going away) and stops accepting new ones */
     close: () => disposable.dispose(),

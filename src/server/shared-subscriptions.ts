@@ -1,0 +1,226 @@
+import type { ExecutionResult } from 'graphql';
+import type { StreamStats } from '../services/change-stream.js';
+
+type Result = ExecutionResult;
+type Started = AsyncIterable<Result> | Result;
+
+/**
+ * Identical subscriptions share one execution. A thousand clients of one person following one import used to run
+ * a thousand copies of everything per update (a pub/sub listener, a change stream, GraphQL's execution, Yoga's
+ * result hooks): per update, the last client was served after all of it, and that work grew with the clients.
+ * Subscriptions with the same key (the caller's: document, variables, operation name, and who asks) now read one
+ * source; each update is executed once and handed to every subscriber.
+ *
+ * A subscriber that joins a running source gets its newest result first (what the first one got as "the state
+ * now", kept up to date since), then what follows. Each subscriber is paced by its own socket (graphql-ws asks for
+ * the next result once the previous one is written); until then results wait in its own queue, coalesced as
+ * ChangeStream does: a result replaces the one still waiting for the same object (`id`) in the same `status`, and
+ * a change of status is always kept. Results without `id` and `status` are newer snapshots of the same thing.
+ * The source closes when its last subscriber leaves; a source that ended is never joined.
+ */
+export class SharedSubscriptions {
+  private readonly sources = new Map<string, Source>();
+  /** subscribers ever attached (tests wait on it) */
+  opened = 0;
+
+  constructor(private readonly stats: StreamStats) {}
+
+  /** Sources open now and the subscribers reading them. */
+  counts(): { sources: number; subscribers: number; opened: number } {
+    let subscribers = 0;
+    for (const source of this.sources.values()) subscribers += source.subscribers.size;
+    return { sources: this.sources.size, subscribers, opened: this.opened };
+  }
+
+  /**
+   * A subscriber of the source of `key`, started with `start` when none runs. When the start answers a result
+   * rather than a stream (it was refused), every subscriber waiting on it gets that result.
+   */
+  async subscribe(key: string, start: () => Promise<Started>): Promise<Started> {
+    for (;;) {
+      let source = this.sources.get(key);
+      if (!source) {
+        source = new Source(this.stats, () => this.sources.get(key) === source && this.sources.delete(key));
+        this.sources.set(key, source);
+        void source.start(start);
+      }
+      const refused = await source.ready;
+      if (refused) return refused;
+      if (source.live) {
+        this.opened += 1;
+        return source.attach();
+      }
+      // it ended or closed meanwhile: a new one
+    }
+  }
+}
+
+class Source {
+  readonly subscribers = new Set<Subscriber>();
+  /** resolves once started: with the result when it was refused, else with nothing */
+  readonly ready: Promise<Result | undefined>;
+  private settle: (refused: Result | undefined) => void = () => undefined;
+  private iterator: AsyncIterator<Result> | null = null;
+  private last: Result | undefined;
+  live = true;
+
+  constructor(
+    private readonly stats: StreamStats,
+    private readonly forget: () => void,
+  ) {
+    this.ready = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  async start(start: () => Promise<Started>): Promise<void> {
+    let started: Started;
+    try {
+      started = await start();
+    } catch (error) {
+      started = { errors: [error as never] };
+    }
+    if (!isAsyncIterable(started)) {
+      this.end();
+      this.settle(started);
+      return;
+    }
+    this.iterator = started[Symbol.asyncIterator]();
+    this.settle(undefined);
+    void this.pump();
+  }
+
+  attach(): Subscriber {
+    const subscriber = new Subscriber(this.stats, () => this.detach(subscriber));
+    this.subscribers.add(subscriber);
+    if (this.last) subscriber.push(this.last);
+    return subscriber;
+  }
+
+  private detach(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber);
+    if (this.subscribers.size === 0 && this.live) {
+      // nobody reads it any more: end it (its change stream and pub/sub listener with it)
+      this.end();
+      void Promise.resolve(this.iterator?.return?.()).catch(() => undefined);
+    }
+  }
+
+  private async pump(): Promise<void> {
+    const iterator = this.iterator!;
+    try {
+      for (let next = await iterator.next(); !next.done && this.live; next = await iterator.next()) {
+        this.last = next.value;
+        for (const subscriber of this.subscribers) subscriber.push(next.value);
+      }
+      this.end();
+      for (const subscriber of this.subscribers) subscriber.finish();
+    } catch (error) {
+      this.end();
+      for (const subscriber of this.subscribers) subscriber.fail(error);
+    }
+  }
+
+  private end(): void {
+    this.live = false;
+    this.forget();
+  }
+}
+
+const identity = (result: Result): { id: unknown; status: unknown } | null => {
+  if (result.errors?.length || !result.data) return null;
+  const values = Object.values(result.data);
+  const value = values.length === 1 ? values[0] : undefined;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  const { id, status } = value as { id?: unknown; status?: unknown };
+  return { id, status };
+};
+
+/** One operation's view of a shared source: an async generator for graphql-ws, paced by its reader. */
+class Subscriber implements AsyncGenerator<Result> {
+  private readonly waiting: Result[] = [];
+  private wake: (() => void) | null = null;
+  private done = false;
+  private failure: { error: unknown } | null = null;
+
+  constructor(
+    private readonly stats: StreamStats,
+    private readonly leave: () => void,
+  ) {}
+
+  push(result: Result): void {
+    if (this.done) return;
+    const key = identity(result);
+    if (key) {
+      for (let i = this.waiting.length - 1; i >= 0; i--) {
+        const other = identity(this.waiting[i]!);
+        if (!other || other.id !== key.id) continue;
+        if (other.status === key.status) {
+          this.waiting[i] = result;
+          this.stats.superseded += 1;
+          this.wakeReader();
+          return;
+        }
+        break;
+      }
+    }
+    this.waiting.push(result);
+    this.stats.queued += 1;
+    this.wakeReader();
+  }
+
+  finish(): void {
+    this.done = true;
+    this.wakeReader();
+  }
+
+  fail(error: unknown): void {
+    this.failure = { error };
+    this.finish();
+  }
+
+  async next(): Promise<IteratorResult<Result>> {
+    while (this.waiting.length === 0) {
+      if (this.failure) throw this.failure.error;
+      if (this.done) return { done: true, value: undefined };
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    this.stats.queued -= 1;
+    return { done: false, value: this.waiting.shift()! };
+  }
+
+  async return(): Promise<IteratorResult<Result>> {
+    this.close();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<Result>> {
+    this.close();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  private close(): void {
+    if (!this.done) this.leave();
+    this.done = true;
+    this.failure = null;
+    this.stats.queued -= this.waiting.length;
+    this.waiting.length = 0;
+    this.wakeReader();
+  }
+
+  private wakeReader(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<Result> {
+  return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
+}
