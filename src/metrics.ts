@@ -26,6 +26,9 @@ export interface SubscriptionGauges {
   streams: number;
   queued: number;
   superseded: number;
+  /** identical subscriptions share an execution (see src/server/shared-subscriptions.ts): those running, their readers */
+  sharedSources: number;
+  subscribers: number;
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -94,7 +97,9 @@ function prometheusMetrics(): Metrics {
     subscriptions: (read) => {
       gauge('klug_websocket_clients', 'WebSocket connections open now', (g) => g.clients, read);
       gauge('klug_websocket_buffered_bytes', 'Bytes ws holds for its sockets, not yet written to them', (g) => g.bufferedBytes, read);
-      gauge('klug_subscription_streams', 'Subscriptions following runs open now (one that outlives its socket is a leak)', (g) => g.streams, read);
+      gauge('klug_subscription_streams', 'Change streams following runs open now, one per shared subscription (one that outlives its sockets is a leak)', (g) => g.streams, read);
+      gauge('klug_subscription_shared', 'Executions identical subscriptions share, running now', (g) => g.sharedSources, read);
+      gauge('klug_subscription_subscribers', 'Subscriptions reading a shared execution now', (g) => g.subscribers, read);
       gauge('klug_subscription_queued_changes', 'Run changes waiting for a slow subscriber now', (g) => g.queued, read);
       gauge('klug_subscription_superseded_changes', 'Progress changes a newer one replaced before a slow subscriber read it, since start', (g) => g.superseded, read);
     },

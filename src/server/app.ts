@@ -185,12 +185,18 @@ export async function startApp(config: Config, log: Logger = createLogger(config
   });
 
   const ws = attachWebSocket({ server, yoga, path: GRAPHQL_PATH, services, streams: events.streams, config, log });
-  metrics.subscriptions(() => ({
-    ...ws.stats(),
-    streams: events.streams.active,
-    queued: events.streams.queued,
-    superseded: events.streams.superseded,
-  }));
+  metrics.subscriptions(() => {
+    const { clients, bufferedBytes, subscriptions } = ws.stats();
+    return {
+      clients,
+      bufferedBytes,
+      sharedSources: subscriptions.sources,
+      subscribers: subscriptions.subscribers,
+      streams: events.streams.active,
+      queued: events.streams.queued,
+      superseded: events.streams.superseded,
+    };
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
