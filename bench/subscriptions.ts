@@ -316,7 +316,8 @@ async function main() {
     const batchId = await startImport(app.url, signUp.token, csv);
     const t0 = performance.now();
     const klugClients = await spawnClients(wsUrl, PROGRESS, { batchId }, params);
-    log(`${SUBSCRIBERS} clients subscribed in ${((performance.now() - t0) / 1000).toFixed(1)} s; the import starts now`);
+    const { sources, subscribers } = app.websocketStats().subscriptions;
+    log(`${SUBSCRIBERS} clients subscribed in ${((performance.now() - t0) / 1000).toFixed(1)} s (${subscribers} subscribers of ${sources} shared execution${sources === 1 ? '' : 's'}); the import starts now`);
     delete (runs as { wake?: unknown }).wake;
     runs.wake();
     const klugClock = await klugClients.clockOffset();

@@ -201,4 +201,29 @@ describe('shared subscriptions', () => {
     for (const client of [first, other, intruder]) client.socket.close();
     await until(() => streams.active === active && server.app.websocketStats().subscriptions.sources === 0);
   });
+
+  it('shares only fields of one object\'s states: event streams and every-download feeds run on their own', async () => {
+    const { token, batch } = await personWithBatch();
+    const { streams } = server.app.events;
+    const active = streams.active;
+    const shared = () => server.app.websocketStats().subscriptions;
+    const opened = shared().opened;
+    const clients = await Promise.all([connect(token), connect(token)]);
+    for (const client of clients) {
+      client.socket.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'subscription { accountEvents { kind } }' } }));
+      client.socket.send(JSON.stringify({ id: 'd', type: 'subscribe', payload: { query: 'subscription { downloadProgress { status } }' } }));
+    }
+    // each every-download feed reads a change stream of its own
+    await until(() => streams.active === active + 2);
+    // and both follow the account's events: announced until each has one
+    const event = { kind: 'LOGGED_IN' as const, at: new Date(), subjectId: 'a-session' };
+    await until(() => {
+      server.app.events.pubsub.publish('account:event', batch.userId, event);
+      return clients.every((client) => client.messages.some((m) => m.type === 'next' && m.id === 'a'));
+    });
+    expect(shared().opened).toBe(opened);
+    expect(shared().sources).toBe(0);
+    for (const client of clients) client.socket.close();
+    await until(() => server.app.websocketStats().clients === 0);
+  });
 });

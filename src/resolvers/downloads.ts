@@ -4,7 +4,7 @@ import { decodeId } from '../schema/ids.js';
 import { DownloadResult, DownloadStatusEnum, DownloadType, EnqueueDownloadInput, EnqueueDownloadResult } from '../schema/downloads.js';
 import { DOWNLOAD_RUN } from '../services/downloads/download-runs.js';
 import type { DownloadService } from '../services/downloads/downloads.js';
-import { runChanges, userRunChanges } from './run-changes.js';
+import { runChanges, sharedState, userRunChanges } from './run-changes.js';
 import { requireViewer } from './viewer.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
@@ -63,6 +63,7 @@ builder.queryField('downloads', (t) =>
 
 builder.subscriptionField('downloadProgress', (t) =>
   t.field({
+    extensions: sharedState('status', 'id'),
     type: DownloadType,
     description:
       'one download (ending with it) or, without id, every download of the viewer (those going first): the state now, then at once on every state change and about once a second while it downloads',

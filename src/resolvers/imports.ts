@@ -2,7 +2,7 @@ import type { ImportBatch } from '../generated/prisma/client.js';
 import { builder } from '../schema/builder.js';
 import { decodeId } from '../schema/ids.js';
 import { CancelImportResult, ImportBatchType, ImportStatusEnum, StartImportInput, StartImportResult } from '../schema/imports.js';
-import { runChanges } from './run-changes.js';
+import { runChanges, sharedState } from './run-changes.js';
 import { requireViewer } from './viewer.js';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
@@ -43,6 +43,7 @@ builder.queryField('importBatches', (t) =>
 
 builder.subscriptionField('importProgress', (t) =>
   t.field({
+    extensions: sharedState('status'),
     type: ImportBatchType,
     description: 'the batch now, then on every state change and about once a second while it runs; ends with it',
     args: { batchId: t.arg.id({ required: true }) },

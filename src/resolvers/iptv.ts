@@ -7,7 +7,7 @@ import { SyncResult } from '../schema/media-servers.js';
 import { NotFoundError, ValidationError } from '../services/errors.js';
 import type { FavoriteKind } from '../services/iptv/browse.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination.js';
-import { runChanges } from './run-changes.js';
+import { runChanges, sharedState } from './run-changes.js';
 import { requireViewer } from './viewer.js';
 
 /** GraphQL names of the rows setFavorite accepts, and the kind the service knows them by. */
@@ -155,6 +155,7 @@ builder.mutationFields((t) => ({
 
 builder.subscriptionField('playlistSyncProgress', (t) =>
   t.field({
+    extensions: sharedState('syncStatus'),
     type: PlaylistType,
     description: 'the playlist now, then on every change of its syncs and about once a second while one runs',
     args: { id: t.arg.id({ required: true }) },

@@ -3,7 +3,7 @@ import { builder } from '../schema/builder.js';
 import { DeleteResult } from '../schema/errors.js';
 import { decodeId } from '../schema/ids.js';
 import { ConnectMediaServerInput, ConnectMediaServerResult, MediaServerType, RotateWebhookSecretResult, SyncResult } from '../schema/media-servers.js';
-import { runChanges } from './run-changes.js';
+import { runChanges, sharedState } from './run-changes.js';
 import { requireViewer } from './viewer.js';
 
 builder.queryField('mediaServers', (t) =>
@@ -55,6 +55,7 @@ builder.mutationFields((t) => ({
 
 builder.subscriptionField('mediaServerSyncProgress', (t) =>
   t.field({
+    extensions: sharedState('syncStatus'),
     type: MediaServerType,
     description: 'the server now, then on every change of its syncs and about once a second while one runs',
     args: { id: t.arg.id({ required: true }) },

@@ -3,6 +3,14 @@ import { ChangeStream } from '../services/change-stream.js';
 import type { RunChange } from '../services/events.js';
 
 /**
+ * The field's `extensions` for a subscription of one row's states (runChanges): identical subscriptions of one
+ * viewer then share one execution over WebSocket (src/server/shared-subscriptions.ts). `status` names the row's
+ * status field (a newer state in the same status replaces one a slow reader has not read yet); `requires`, an
+ * argument without which the field follows more than one row.
+ */
+export const sharedState = (status: string, requires?: string) => ({ sharedState: { status, ...(requires ? { requires } : {}) } });
+
+/**
  * A domain row now, then as each change of its runs leaves it (`run:changed` keyed by the row), until `over`
  * says it is done or a change carries no row (it was deleted). Listens before reading the current state, so no
  * change falls between the two. A slow reader gets the newest progress, never a backlog (see ChangeStream).

@@ -5,18 +5,29 @@ type Result = ExecutionResult;
 type Started = AsyncIterable<Result> | Result;
 
 /**
+ * What a subscription field says of itself to be shared (its `extensions.sharedState`, see
+ * src/resolvers/run-changes.ts): it answers the states of one object (the object now, then newer ones), with
+ * `status` naming its status field; `requires`, an argument without which it follows more than one.
+ */
+export interface SharedState {
+  status: string;
+  requires?: string;
+}
+
+/**
  * Identical subscriptions share one execution. A thousand clients of one person following one import used to run
  * a thousand copies of everything per update (a pub/sub listener, a change stream, GraphQL's execution, Yoga's
  * result hooks): per update, the last client was served after all of it, and that work grew with the clients.
  * Subscriptions with the same key (the caller's: document, variables, operation name, and who asks) now read one
- * source; each update is executed once and handed to every subscriber.
+ * source; each update is executed once and handed to every subscriber. Only fields that answer the states of one
+ * object are shared (SharedState): a subscriber that joins a running source gets its newest result first (what a
+ * new subscription would get as "the object now"), then what follows. Event streams are never shared: an event
+ * is not a state to replay.
  *
- * A subscriber that joins a running source gets its newest result first (what the first one got as "the state
- * now", kept up to date since), then what follows. Each subscriber is paced by its own socket (graphql-ws asks for
- * the next result once the previous one is written); until then results wait in its own queue, coalesced as
- * ChangeStream does: a result replaces the one still waiting for the same object (`id`) in the same `status`, and
- * a change of status is always kept. Results without `id` and `status` are newer snapshots of the same thing.
- * The source closes when its last subscriber leaves; a source that ended is never joined.
+ * Each subscriber is paced by its own socket (graphql-ws asks for the next result once the previous one is
+ * written); until then results wait in its own queue, coalesced as ChangeStream does: a result replaces the one
+ * still waiting in the same status, and a change of status is always kept, in order. The source closes when its
+ * last subscriber leaves; a source that ended is never joined.
  */
 export class SharedSubscriptions {
   private readonly sources = new Map<string, Source>();
@@ -36,11 +47,11 @@ export class SharedSubscriptions {
    * A subscriber of the source of `key`, started with `start` when none runs. When the start answers a result
    * rather than a stream (it was refused), every subscriber waiting on it gets that result.
    */
-  async subscribe(key: string, start: () => Promise<Started>): Promise<Started> {
+  async subscribe(key: string, statusOf: (result: Result) => unknown, start: () => Promise<Started>): Promise<Started> {
     for (;;) {
       let source = this.sources.get(key);
       if (!source) {
-        source = new Source(this.stats, () => this.sources.get(key) === source && this.sources.delete(key));
+        source = new Source(this.stats, statusOf, () => this.sources.get(key) === source && this.sources.delete(key));
         this.sources.set(key, source);
         void source.start(start);
       }
@@ -66,6 +77,7 @@ class Source {
 
   constructor(
     private readonly stats: StreamStats,
+    private readonly statusOf: (result: Result) => unknown,
     private readonly forget: () => void,
   ) {
     this.ready = new Promise((resolve) => (this.settle = resolve));
@@ -89,7 +101,7 @@ class Source {
   }
 
   attach(): Subscriber {
-    const subscriber = new Subscriber(this.stats, () => this.detach(subscriber));
+    const subscriber = new Subscriber(this.stats, this.statusOf, () => this.detach(subscriber));
     this.subscribers.add(subscriber);
     if (this.last) subscriber.push(this.last);
     return subscriber;
@@ -125,15 +137,6 @@ class Source {
   }
 }
 
-const identity = (result: Result): { id: unknown; status: unknown } | null => {
-  if (result.errors?.length || !result.data) return null;
-  const values = Object.values(result.data);
-  const value = values.length === 1 ? values[0] : undefined;
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
-  const { id, status } = value as { id?: unknown; status?: unknown };
-  return { id, status };
-};
-
 /** One operation's view of a shared source: an async generator for graphql-ws, paced by its reader. */
 class Subscriber implements AsyncGenerator<Result> {
   private readonly waiting: Result[] = [];
@@ -143,24 +146,19 @@ class Subscriber implements AsyncGenerator<Result> {
 
   constructor(
     private readonly stats: StreamStats,
+    private readonly statusOf: (result: Result) => unknown,
     private readonly leave: () => void,
   ) {}
 
   push(result: Result): void {
     if (this.done) return;
-    const key = identity(result);
-    if (key) {
-      for (let i = this.waiting.length - 1; i >= 0; i--) {
-        const other = identity(this.waiting[i]!);
-        if (!other || other.id !== key.id) continue;
-        if (other.status === key.status) {
-          this.waiting[i] = result;
-          this.stats.superseded += 1;
-          this.wakeReader();
-          return;
-        }
-        break;
-      }
+    const waiting = this.waiting.at(-1);
+    if (waiting && !waiting.errors && !result.errors && this.statusOf(waiting) === this.statusOf(result)) {
+      // a newer state of the same object in the same status
+      this.waiting[this.waiting.length - 1] = result;
+      this.stats.superseded += 1;
+      this.wakeReader();
+      return;
     }
     this.waiting.push(result);
     this.stats.queued += 1;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import { getOperationAST, type execute, type ExecutionArgs, type GraphQLError } from 'graphql';
+import { getOperationAST, Kind, type execute, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -14,14 +14,29 @@ import { bearerToken, SESSION_COOKIE, type TransportContext } from './context.js
 import { maskUnexpected } from './domain-errors.js';
 import { clientAddress, cookieValue, requestOrigin } from './http.js';
 import { foreignOrigin } from './origins.js';
-import { SharedSubscriptions } from './shared-subscriptions.js';
+import { SharedSubscriptions, type SharedState } from './shared-subscriptions.js';
 
 type OperationResult = ReturnType<typeof execute>;
 interface Enveloped {
   execute: (args: ExecutionArgs) => OperationResult;
   subscribe: (args: ExecutionArgs) => OperationResult;
-  /** what a subscription shares its execution by (see SharedSubscriptions); null: its own */
-  shareKey: string | null;
+  /** what a subscription shares its execution by, and its results' status (see SharedSubscriptions); null: its own */
+  share: { key: string; statusOf: (result: ExecutionResult) => unknown } | null;
+}
+
+/** The shared state a subscription operation follows, when its field declares one and the arguments it needs are given. */
+function sharedState(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined) {
+  const [node, ...others] = operation.selectionSet.selections;
+  if (!node || others.length > 0 || node.kind !== Kind.FIELD) return null;
+  const spec = schema.getSubscriptionType()?.getFields()[node.name.value]?.extensions?.sharedState as SharedState | undefined;
+  if (!spec) return null;
+  if (spec.requires) {
+    const value = node.arguments?.find((argument) => argument.name.value === spec.requires)?.value;
+    const given = value?.kind === Kind.VARIABLE ? variables?.[value.name.value] != null : value !== undefined && value.kind !== Kind.NULL;
+    if (!given) return null;
+  }
+  const responseKey = node.alias?.value ?? node.name.value;
+  return (result: ExecutionResult) => (result.data?.[responseKey] as Record<string, unknown> | null | undefined)?.[spec.status];
 }
 
 /**
@@ -78,7 +93,8 @@ export function attachWebSocket(options: {
       subscribe: (args) => {
         const enveloped = args.rootValue as Enveloped;
         const own = () => settled(() => enveloped.subscribe(args));
-        return enveloped.shareKey === null ? own() : (shared.subscribe(enveloped.shareKey, own) as Promise<Awaited<OperationResult>>);
+        const { share } = enveloped;
+        return share === null ? own() : (shared.subscribe(share.key, share.statusOf, own) as Promise<Awaited<OperationResult>>);
       },
       // refusals close the socket at once (4403), rather than failing each operation
       onConnect: async (ctx) => {
@@ -113,7 +129,8 @@ export function attachWebSocket(options: {
           const errors = validate(schema, document);
           if (errors.length > 0) return errors;
           const contextValue = await contextFactory();
-          const subscription = getOperationAST(document, payload.operationName)?.operation === 'subscription';
+          const operation = getOperationAST(document, payload.operationName);
+          const statusOf = operation?.operation === 'subscription' ? sharedState(schema, operation, payload.variables) : null;
           return {
             schema,
             document,
@@ -123,7 +140,7 @@ export function attachWebSocket(options: {
             rootValue: {
               execute,
               subscribe,
-              shareKey: subscription ? shareKey(contextValue, payload.query, payload.operationName, payload.variables) : null,
+              share: statusOf ? { key: shareKey(contextValue, payload.query, payload.operationName, payload.variables), statusOf } : null,
             } satisfies Enveloped,
           };
         }).catch((error: unknown) => requestContext.run({ requestId }, () => refusal(error)));
