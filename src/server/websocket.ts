@@ -24,8 +24,11 @@ interface Enveloped {
   share: { key: string; statusOf: (result: ExecutionResult) => unknown } | null;
 }
 
-/** The shared state a subscription operation follows, when its field declares one and the arguments it needs are given. */
-function sharedState(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined) {
+/**
+ * How to read the status of a subscription's results, when it may be shared: its field declares a shared state
+ * (`extensions.sharedState`) and the argument that state needs is given. Null: it runs on its own.
+ */
+function statusOfShared(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined) {
   const [node, ...others] = operation.selectionSet.selections;
   if (!node || others.length > 0 || node.kind !== Kind.FIELD) return null;
   const spec = schema.getSubscriptionType()?.getFields()[node.name.value]?.extensions?.sharedState as SharedState | undefined;
@@ -46,7 +49,8 @@ function sharedState(schema: GraphQLSchema, operation: OperationDefinitionNode, 
  */
 function shareKey(context: Context, query: string, operationName: string | null | undefined, variables: unknown): string {
   const { viewer } = context;
-  const who = viewer ? [viewer.via, viewer.user.id, viewer.credentialId, viewer.scope] : null;
+  // nobody signed in: whether credentials were sent and refused changes the answer too
+  const who = viewer ? [viewer.via, viewer.user.id, viewer.credentialId, viewer.scope] : ['anonymous', context.credentialsRejected];
   return JSON.stringify([who, context.publicOrigin, operationName ?? null, variables ?? null, query]);
 }
 
@@ -130,7 +134,7 @@ export function attachWebSocket(options: {
           if (errors.length > 0) return errors;
           const contextValue = await contextFactory();
           const operation = getOperationAST(document, payload.operationName);
-          const statusOf = operation?.operation === 'subscription' ? sharedState(schema, operation, payload.variables) : null;
+          const statusOf = operation?.operation === 'subscription' ? statusOfShared(schema, operation, payload.variables) : null;
           return {
             schema,
             document,
