@@ -11,6 +11,7 @@ import { getDatamodel } from '../generated/pothos-types.js';
 import { ValidationError } from '../services/errors.js';
 import type { Context } from './context.js';
 import { authorizationError } from './auth-errors.js';
+import './node-ids.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -24,7 +25,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin],
+  // syncNodeIds last: it replaces relay's async `id` resolvers before any other plugin wraps them
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, PrismaPlugin, RelayPlugin, DataloaderPlugin, 'syncNodeIds'],
   scopeAuth: {
     authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
