@@ -271,6 +271,24 @@ describe('REPLACE', () => {
     const prisma = server.app.db.prisma;
     expect(await prisma.watchEvent.count({ where: { userId: await userIdOf(server, person.email) } })).toBe(5);
   });
+
+  it('counts an event another source holds at the same instant as a duplicate, and writes the rest', async () => {
+    const person = await server.newPerson();
+    const at = '2022-05-05T12:00:00.000Z';
+    await server.gql(RECORD, { input: { media: { kind: 'MOVIE', title: 'Manual Movie', year: 2001 }, watchedAt: at } }, { token: person.token });
+    // the chunk's COPY meets the manual event and is undone inside the batch's transaction; the chunk goes again by ON CONFLICT
+    const replace = await importAndWait(
+      server,
+      person.token,
+      [klugCsv('new.csv', `Manual Movie,${at},2001,4,,`, 'Other Movie,2022-05-06,2000,3,,')],
+      { source: 'KLUG_CSV', mode: 'REPLACE' },
+    );
+    expect(replace).toMatchObject({ status: 'COMPLETED', insertedCount: 1, duplicateCount: 1, errorCount: 0 });
+    expect((await history(person.token)).map((e) => [e.source, e.media.title, e.rating])).toEqual([
+      ['MANUAL', 'Manual Movie', null],
+      ['KLUG_CSV', 'Other Movie', 3],
+    ]);
+  });
 });
 
 describe('dryRun', () => {

@@ -308,6 +308,19 @@ describe('KLUG_CSV', () => {
     expect(events[4]).toMatchObject({ rating: 3, media: { kind: 'SHOW', title: 'The Office', year: 2005 } });
   });
 
+  it('writes backslashes, tabs, braces and quotes in tags and reviews as they are', async () => {
+    const person = await server.newPerson();
+    const content = [
+      'title,watched_at,tags,review',
+      'Heat,2023-03-01,"say ""hi"", back\\slash, {x}, \\N","Tab\there, C:\\films\\new, \\N, {a,b} and ""quotes"""',
+      '',
+    ].join('\n');
+    const batch = await importAndWait(server, person.token, [{ name: 'klug.csv', content }], { source: 'KLUG_CSV' });
+    expect(batch).toMatchObject({ status: 'COMPLETED', insertedCount: 1, errorCount: 0 });
+    const [event] = await history(person.token);
+    expect(event).toMatchObject({ tags: ['say "hi"', 'back\\slash', '{x}', '\\N'], review: 'Tab\there, C:\\films\\new, \\N, {a,b} and "quotes"' });
+  });
+
   it("reads Letterboxd's import CSV schema", async () => {
     const person = await server.newPerson();
     const content = [

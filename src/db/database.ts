@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { DATABASE_TIMEOUTS, type Config, type PostgresSettings } from '../config.js';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -23,6 +24,11 @@ export interface RawSql {
   withoutTimeout<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
   /** Runs `work` in one transaction, committed when it resolves and rolled back when it throws. */
   transaction<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
+  /**
+   * Loads `data`, rows in COPY's text format, with `COPY <target> FROM STDIN` (PGlite: from a blob), and
+   * answers the rows written: a bulk writer's fastest path. Atomic like any statement: all rows or none.
+   */
+  copyFrom(target: string, data: string): Promise<number>;
 }
 
 export interface Database {
@@ -79,6 +85,7 @@ async function openPostgres(settings: PostgresSettings): Promise<Database> {
       withConnection: (work) => work(conn),
       withoutTimeout: (work) => work(conn),
       transaction: (work) => inTransaction(conn, work),
+      copyFrom: (target, data) => copyInto(client, target, data),
     };
     return conn;
   };
@@ -104,6 +111,14 @@ async function openPostgres(settings: PostgresSettings): Promise<Database> {
       }
     },
     transaction: (work) => sql.withConnection((conn) => inTransaction(conn, work)),
+    copyFrom: async (target, data) => {
+      const client = await pool.connect();
+      try {
+        return await copyInto(client, target, data);
+      } finally {
+        client.release();
+      }
+    },
   };
   return {
     kind: 'postgres',
@@ -131,6 +146,17 @@ function unavailable(settings: PostgresSettings, error: unknown): DatabaseUnavai
   }
   if (password) reason = reason.replaceAll(password, '***');
   return new DatabaseUnavailableError(`cannot reach PostgreSQL at ${where.toString()}: ${reason}`);
+}
+
+/** COPY FROM STDIN through pg-copy-streams: `finish` comes once the server has confirmed the rows. */
+async function copyInto(client: pg.ClientBase, target: string, data: string): Promise<number> {
+  const stream = client.query(copyFromStdin(`COPY ${target} FROM STDIN`));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    stream.end(data);
+  });
+  return stream.rowCount;
 }
 
 async function inTransaction<T>(conn: RawSql, work: (sql: RawSql) => Promise<T>): Promise<T> {
@@ -163,6 +189,8 @@ async function openPglite(dataDir: string): Promise<Database> {
       withoutTimeout: (work) => work(conn),
       // PGlite's own transaction holds its lock, so no other request's statement slips into ours
       transaction: (work) => pglite.transaction((tx) => work(on(tx))),
+      // PGlite reads COPY's input from a blob it names /dev/blob
+      copyFrom: async (into, data) => (await target.query(`COPY ${into} FROM '/dev/blob'`, [], { blob: new Blob([data]) })).affectedRows ?? 0,
     };
     return conn;
   };

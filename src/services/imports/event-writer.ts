@@ -19,6 +19,8 @@ const TAG_SEPARATOR = '\u001f';
 export class EventWriter {
   /** items this batch wrote a rated event for (inserted or, in UPSERT, updated): their rating follows */
   private readonly rated = new Set<string>();
+  /** whether the next chunk goes by COPY (see copy) */
+  private tryCopy = true;
 
   constructor(
     private readonly userId: string,
@@ -100,6 +102,51 @@ export class EventWriter {
   }
 
   private async insert(sql: RawSql, rows: Rows): Promise<WriteCounts> {
+    if (this.tryCopy) {
+      const copied = await this.copy(sql, rows);
+      if (copied !== null) return { inserted: copied, updated: 0, duplicates: 0 };
+      this.tryCopy = false;
+    }
+    const counts = await this.insertOrSkip(sql, rows);
+    // a chunk without a conflict suggests the next has none either: it tries COPY again
+    this.tryCopy = counts.inserted === rows.media.length;
+    return counts;
+  }
+
+  /**
+   * COPY of the chunk straight into "WatchEvent", as long as it meets no event already there (a fresh
+   * history, the common case): about twice the rate of `INSERT … ON CONFLICT`, which checks and inserts row
+   * by row. A conflict (unique_violation) undoes the whole COPY and answers null: the chunk then goes the
+   * way of ON CONFLICT, and so do the next until one finds no conflict. In REPLACE's transaction a savepoint
+   * keeps the undoing to the COPY.
+   */
+  private async copy(sql: RawSql, rows: Rows): Promise<number | null> {
+    const saved = this.mode === 'REPLACE';
+    const fixed = `\t${this.userId}\t`;
+    const tail = `\t${this.batchId}\n`;
+    let data = '';
+    for (let i = 0; i < rows.media.length; i++) {
+      const media = rows.media[i];
+      if (!media) return null; // not-null: ON CONFLICT's insert fails on it with the error it always gave
+      const rating = rows.rating[i];
+      const review = rows.review[i];
+      data +=
+        uuid7() + fixed + media + '\t' + rows.at[i] + '\t' + this.source + '\t' + (rating === null || rating === undefined ? '\\N' : String(rating)) +
+        '\t' + (rows.rewatch[i] ? 't' : 'f') + '\t' + copyText(tagsLiteral(rows.tags[i]!)) + '\t' + (review === null || review === undefined ? '\\N' : copyText(review)) + tail;
+    }
+    if (saved) await sql.exec('SAVEPOINT event_copy');
+    try {
+      const copied = await sql.copyFrom(`"WatchEvent" (id, "userId", "mediaId", "watchedAt", source, rating, rewatch, tags, review, "importBatchId")`, data);
+      if (saved) await sql.exec('RELEASE SAVEPOINT event_copy');
+      return copied;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '23505') throw error;
+      if (saved) await sql.exec('ROLLBACK TO SAVEPOINT event_copy');
+      return null;
+    }
+  }
+
+  private async insertOrSkip(sql: RawSql, rows: Rows): Promise<WriteCounts> {
     const upsert = this.mode === 'UPSERT';
     const conflict = upsert
       ? `DO UPDATE SET rating = EXCLUDED.rating, tags = EXCLUDED.tags, review = EXCLUDED.review
@@ -152,6 +199,19 @@ export class EventWriter {
       : { inserted: total - existing, duplicates: existing, updated: 0 };
   }
 }
+
+/** A text[] literal of tags joined by TAG_SEPARATOR, each element quoted. */
+function tagsLiteral(joined: string): string {
+  if (joined === '') return '{}';
+  return `{${joined
+    .split(TAG_SEPARATOR)
+    .map((tag) => `"${tag.replace(/["\\]/g, '\\$&')}"`)
+    .join(',')}}`;
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+/** A value as COPY's text format spells it: backslash, tab, newline and carriage return escaped. */
+const copyText = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
 
 /** A chunk's distinct events as the insert's columns; `at` in ISO 8601, tags joined by TAG_SEPARATOR. */
 interface Rows {
