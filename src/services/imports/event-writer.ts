@@ -13,8 +13,9 @@ export interface WriteCounts {
 const TAG_SEPARATOR = '\u001f';
 
 /**
- * Writes a chunk of events in one statement (`INSERT … SELECT FROM unnest(…) ON CONFLICT`): APPEND and
- * REPLACE keep what is there, UPSERT refreshes its rating, tags and review. A dry run only counts.
+ * Writes a chunk of events in one statement: COPY while the batch meets no event already there, else
+ * `INSERT … SELECT FROM unnest(…) ON CONFLICT`, where APPEND and REPLACE keep what is there and UPSERT
+ * refreshes its rating, tags and review. A dry run only counts.
  */
 export class EventWriter {
   /** items this batch wrote a rated event for (inserted or, in UPSERT, updated): their rating follows */
@@ -31,7 +32,11 @@ export class EventWriter {
     private readonly resolver: MediaResolver,
   ) {}
 
-  async write(sql: RawSql, events: ImportedEvent[]): Promise<WriteCounts> {
+  /**
+   * Finds (or makes) the items of a chunk's events and lays its distinct events out as the writes' columns.
+   * Chunks are prepared one after another; a chunk may be prepared while the one before it is written.
+   */
+  async prepare(sql: RawSql, events: ImportedEvent[]): Promise<PreparedChunk> {
     const mediaIds = await this.resolver.idsOf(sql, events.map((e) => e.media));
     // one pass into the statement's columns: no object per row
     const seen = new Set<string>();
@@ -51,7 +56,11 @@ export class EventWriter {
       rows.tags.push(event.tags.length === 0 ? '' : event.tags.join(TAG_SEPARATOR));
       rows.review.push(event.review);
     }
-    const inFileDuplicates = events.length - rows.media.length;
+    return { rows, inFileDuplicates: events.length - rows.media.length };
+  }
+
+  /** Writes a prepared chunk (a dry run only counts), in the order the chunks were prepared. */
+  async write(sql: RawSql, { rows, inFileDuplicates }: PreparedChunk): Promise<WriteCounts> {
     const counts = this.dryRun ? await this.count(sql, rows) : await this.insert(sql, rows);
     return { ...counts, duplicates: counts.duplicates + inFileDuplicates };
   }
@@ -124,16 +133,22 @@ export class EventWriter {
     const saved = this.mode === 'REPLACE';
     const fixed = `\t${this.userId}\t`;
     const tail = `\t${this.batchId}\n`;
-    let data = '';
+    const data: string[] = [];
+    let piece = '';
     for (let i = 0; i < rows.media.length; i++) {
       const media = rows.media[i];
       if (!media) return null; // not-null: ON CONFLICT's insert fails on it with the error it always gave
       const rating = rows.rating[i];
       const review = rows.review[i];
-      data +=
+      piece +=
         uuid7() + fixed + media + '\t' + rows.at[i] + '\t' + this.source + '\t' + (rating === null || rating === undefined ? '\\N' : String(rating)) +
         '\t' + (rows.rewatch[i] ? 't' : 'f') + '\t' + copyText(tagsLiteral(rows.tags[i]!)) + '\t' + (review === null || review === undefined ? '\\N' : copyText(review)) + tail;
+      if (i % COPY_PIECE === COPY_PIECE - 1) {
+        data.push(piece);
+        piece = '';
+      }
     }
+    if (piece) data.push(piece);
     if (saved) await sql.exec('SAVEPOINT event_copy');
     try {
       const copied = await sql.copyFrom(`"WatchEvent" (id, "userId", "mediaId", "watchedAt", source, rating, rewatch, tags, review, "importBatchId")`, data);
@@ -209,9 +224,18 @@ function tagsLiteral(joined: string): string {
     .join(',')}}`;
 }
 
+/** rows per piece of a COPY's data: ~40 kB, well inside V8's young generation */
+const COPY_PIECE = 256;
+
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 /** A value as COPY's text format spells it: backslash, tab, newline and carriage return escaped. */
 const copyText = (value: string) => value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+
+/** A chunk ready to write: its distinct events, and how many of its events repeated one of them. */
+export interface PreparedChunk {
+  rows: Rows;
+  inFileDuplicates: number;
+}
 
 /** A chunk's distinct events as the insert's columns; `at` in ISO 8601, tags joined by TAG_SEPARATOR. */
 interface Rows {

@@ -116,7 +116,7 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
       for (const error of done.errors) keepError(error);
       if (done.cursorAfter && (!counters.cursorAfter || done.cursorAfter > counters.cursorAfter)) counters.cursorAfter = done.cursorAfter;
       if (done.events.length > 0) {
-        const counts = await writer.write(conn, done.events);
+        const counts = await writer.write(conn, await writer.prepare(conn, done.events));
         counters.insertedCount += counts.inserted;
         counters.duplicateCount += counts.duplicates;
         counters.updatedCount += counts.updated;
