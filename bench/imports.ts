@@ -33,7 +33,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 import yazl from 'yazl';
-import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, SIGN_UP, type GraphQLResponse } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, recordResult, SIGN_UP, type GraphQLResponse } from './support.js';
 import type { ImportCounters } from '../src/services/imports/records.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
@@ -94,7 +94,9 @@ interface Sent {
 const KINDS: [string, RegExp][] = [
   ['media match (MediaResolver.match)', /SELECT i\.idx, coalesce/],
   ['media insert (MediaResolver.insert)', /INSERT INTO "Media"/],
+  ['event COPY (EventWriter.copy)', /^COPY "WatchEvent"/],
   ['event insert (EventWriter.insert)', /INSERT INTO "WatchEvent"/],
+  ['savepoints (REPLACE)', /SAVEPOINT event_copy/],
   ['ratings (EventWriter.applyRatings)', /UPDATE "Media" m SET rating/],
   ['final count (runner)', /SELECT count\(\*\)::int AS n FROM "WatchEvent"/],
   ['batch bookkeeping (Prisma)', /"ImportBatch"|"ImportError"/],
@@ -113,7 +115,8 @@ const inFlight = new Set<{ kind: string; t0: number }>();
 let captured: Sent[][] | null = null;
 let lastSqlError: string | null = null;
 
-const kindOf = (text: string) => KINDS.find(([, re]) => re.test(text))?.[0] ?? 'other';
+/** statements of no kind above are told apart by their opening words (the job runner's polling, ANALYZE …) */
+const kindOf = (text: string) => KINDS.find(([, re]) => re.test(text))?.[0] ?? `other: ${text.replace(/\s+/g, ' ').trim().slice(0, 33)}`;
 const originalQuery = pg.Client.prototype.query;
 (pg.Client.prototype as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
   const [config, values] = args as [string | { text: string; values?: unknown[] }, unknown];
@@ -134,8 +137,9 @@ const originalQuery = pg.Client.prototype.query;
   if (captured) {
     const params = typeof config === 'string' ? values : (config.values ?? values);
     const kind = kindOf(text);
-    // a chunk's statements: its media matches and inserts (none once every item is known), then its event insert
-    if (/^(media|event insert)/.test(kind)) captureStatement({ text, values: Array.isArray(params) ? params : [] }, kind);
+    // a chunk's statements: its media matches and inserts (none once every item is known), then its events'
+    // COPY or insert
+    if (/^(media|event)/.test(kind)) captureStatement({ text, values: Array.isArray(params) ? params : [] }, kind);
   }
   const last = args.length - 1;
   const callback = args[last];
@@ -147,6 +151,12 @@ const originalQuery = pg.Client.prototype.query;
   }
   const result = (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
   if (result instanceof Promise) result.then(() => done(null), done);
+  // COPY FROM STDIN (pg-copy-streams): the query is a stream, done when the server has confirmed its rows
+  else if (result && typeof (result as { once?: unknown }).once === 'function' && /^COPY/.test(text)) {
+    const stream = result as NodeJS.EventEmitter;
+    stream.once('finish', () => done(null));
+    stream.once('error', done);
+  }
   return result;
 };
 
@@ -159,7 +169,7 @@ let lastMatch: Sent | null = null;
 function captureStatement(statement: Sent, kind: string) {
   if (kind.startsWith('media match')) lastMatch = statement;
   currentChunk.push(statement);
-  if (!kind.startsWith('event insert')) return;
+  if (!kind.startsWith('event')) return;
   chunkNumber += 1;
   if (explainChunks.includes(chunkNumber)) captured!.push(currentChunk);
   currentChunk = [];
@@ -619,6 +629,10 @@ async function explainChunk(app: App, label: string, chunk: Sent[], userId: stri
     for (const [i, statement] of chunk.entries()) {
       const rows = Array.isArray(statement.values[3]) ? (statement.values[3] as unknown[]).length : Array.isArray(statement.values[1]) ? (statement.values[1] as unknown[]).length : 0;
       log(`\n[${i + 1}] ${kindOf(statement.text)}, ${int(rows)} rows: ${summarize(statement.text)}`);
+      if (kindOf(statement.text).startsWith('event COPY')) {
+        log('    (a COPY: nothing to explain; the peer below is the same COPY, timed)');
+        continue;
+      }
       if (kindOf(statement.text).startsWith('media match') && rows > 1_000 && chunk.length > 1) {
         log('    (skipped: against the whole library now, not the one this chunk met, it would take minutes; the last match is explained below)');
         continue;
@@ -894,6 +908,34 @@ async function main() {
       await explainAnalyzed(app, lastMatch);
     }
   }
+
+  // ── for `npm run bench` (bench/all.ts): one line each ───────────────────────────────────────────────
+  recordResult({
+    bench: 'imports',
+    measure: `KLUG_CSV, ${int(file.events)} events, upload → COMPLETED, vs COPY into "WatchEvent"`,
+    klug: rate,
+    peer: peer?.rate ?? null,
+    unit: 'events/s',
+    ratio: peer ? rate / peer.rate : null,
+    target: `≥ ${TARGETS.ratioToCopy}×`,
+    met: finished && !!peer && rate / peer.rate >= TARGETS.ratioToCopy,
+  });
+  recordResult({
+    bench: 'imports',
+    measure: `RSS growth during the ${int(file.events)}-event import`,
+    klug: growth / 1024 / 1024,
+    unit: 'MB',
+    target: `< ${TARGETS.rssGrowthMb} MB`,
+    met: finished && growth < TARGETS.rssGrowthMb * 1024 * 1024,
+  });
+  recordResult({
+    bench: 'imports',
+    measure: `Letterboxd, ${int(LETTERBOXD_FILMS)} films, end to end, median of ${LETTERBOXD_RUNS}`,
+    klug: lbMedian,
+    unit: 'ms',
+    target: `< ${TARGETS.letterboxdMs} ms`,
+    met: lbMedian < TARGETS.letterboxdMs,
+  });
 
   // ── summary ────────────────────────────────────────────────────────────────────────────────────────────
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
