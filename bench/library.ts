@@ -12,6 +12,7 @@
  *   BENCH_LOG_LEVEL    the server's log level (default silent), e.g. error to see why a request failed
  *   BENCH_EXPLAIN=1     also print EXPLAIN (ANALYZE, BUFFERS) of every statement one request of (a), (b)
  *                       and (c) sends, with the parameters it sent them with
+ *   BENCH_WARMUPS, BENCH_RUNS  requests before timing (30) and timed (200) for each measure
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -42,8 +43,9 @@ const YEARS = 10;
 /** seconds between one person's consecutive watches; each gets a jitter below this, so instants never collide */
 const SPACING_S = Math.floor((YEARS * 365.25 * 86_400) / EVENTS_PER_PERSON);
 
-const WARMUPS = 5;
-const RUNS = 50;
+/** a server runs warm: enough requests first for V8 to optimise the request path, then enough for a stable median */
+const WARMUPS = Number(process.env.BENCH_WARMUPS ?? 30);
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const DEPTH = 5_000;
 /** issue 13: medians at 1,000,000 events (they were < 20, < 20 and < 100 ms before) */
 const TARGETS = { first: 10, deep: 10, stats: 30 };
