@@ -1,5 +1,5 @@
 import type { ExecutionResult } from 'graphql';
-import type { StreamStats } from '../services/change-stream.js';
+import { CoalescingQueue, type QueueStats } from '../services/coalescing-queue.js';
 
 type Result = ExecutionResult;
 type Started = AsyncIterable<Result> | Result;
@@ -34,7 +34,7 @@ export class SharedSubscriptions {
   /** subscribers ever attached (tests wait on it) */
   opened = 0;
 
-  constructor(private readonly stats: StreamStats) {}
+  constructor(private readonly stats: QueueStats) {}
 
   /** Sources open now and the subscribers reading them. */
   counts(): { sources: number; subscribers: number; opened: number } {
@@ -76,7 +76,7 @@ class Source {
   live = true;
 
   constructor(
-    private readonly stats: StreamStats,
+    private readonly stats: QueueStats,
     private readonly statusOf: (result: Result) => unknown,
     private readonly forget: () => void,
   ) {
@@ -139,50 +139,35 @@ class Source {
 
 /** One operation's view of a shared source: an async generator for graphql-ws, paced by its reader. */
 class Subscriber implements AsyncGenerator<Result> {
-  private readonly waiting: Result[] = [];
-  private wake: (() => void) | null = null;
-  private done = false;
-  private failure: { error: unknown } | null = null;
+  private readonly queue: CoalescingQueue<Result>;
 
   constructor(
-    private readonly stats: StreamStats,
-    private readonly statusOf: (result: Result) => unknown,
+    stats: QueueStats,
+    statusOf: (result: Result) => unknown,
     private readonly leave: () => void,
-  ) {}
+  ) {
+    // every result is a state of the one object the source follows
+    this.queue = new CoalescingQueue(stats, {
+      sameThing: () => true,
+      sameState: (waiting, next) => !waiting.errors && !next.errors && statusOf(waiting) === statusOf(next),
+    });
+  }
 
   push(result: Result): void {
-    if (this.done) return;
-    const waiting = this.waiting.at(-1);
-    if (waiting && !waiting.errors && !result.errors && this.statusOf(waiting) === this.statusOf(result)) {
-      // a newer state of the same object in the same status
-      this.waiting[this.waiting.length - 1] = result;
-      this.stats.superseded += 1;
-      this.wakeReader();
-      return;
-    }
-    this.waiting.push(result);
-    this.stats.queued += 1;
-    this.wakeReader();
+    this.queue.push(result);
   }
 
   finish(): void {
-    this.done = true;
-    this.wakeReader();
+    this.queue.finish();
   }
 
   fail(error: unknown): void {
-    this.failure = { error };
-    this.finish();
+    this.queue.fail(error);
   }
 
   async next(): Promise<IteratorResult<Result>> {
-    while (this.waiting.length === 0) {
-      if (this.failure) throw this.failure.error;
-      if (this.done) return { done: true, value: undefined };
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-    this.stats.queued -= 1;
-    return { done: false, value: this.waiting.shift()! };
+    const result = await this.queue.next();
+    return result === null ? { done: true, value: undefined } : { done: false, value: result };
   }
 
   async return(): Promise<IteratorResult<Result>> {
@@ -204,18 +189,8 @@ class Subscriber implements AsyncGenerator<Result> {
   }
 
   private close(): void {
-    if (!this.done) this.leave();
-    this.done = true;
-    this.failure = null;
-    this.stats.queued -= this.waiting.length;
-    this.waiting.length = 0;
-    this.wakeReader();
-  }
-
-  private wakeReader(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    if (!this.queue.closed) this.leave();
+    this.queue.close();
   }
 }
 

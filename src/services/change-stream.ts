@@ -1,10 +1,11 @@
+import { CoalescingQueue, type Coalescing, type QueueStats } from './coalescing-queue.js';
 import type { RunChange } from './events.js';
 
 /**
  * What the change streams of one server hold right now and have done: `/metrics` shows them and tests assert on
  * them (a stream left open after its socket closed is a leak; a queue that grows is a slow reader not coalesced).
  */
-export class StreamStats {
+export class StreamStats implements QueueStats {
   /** streams open now (each a subscription following runs) */
   active = 0;
   /** streams ever opened */
@@ -21,37 +22,29 @@ export class StreamStats {
  * A subscription's changes, read from the pub/sub as soon as they are published, so the pub/sub never queues for
  * a slow reader (its queue is unbounded up to 1,024 and then throws inside the publisher). Delivery is paced by the
  * reader: graphql-ws sends the next message once `ws` reports the previous one written (the socket's
- * `bufferedAmount` holds at most one frame of each subscription), and until then changes wait here. A progress
- * change replaces the one still waiting for the same run in the same status (it is a newer snapshot of the same
- * thing); a change of status is always kept, in order. So what waits is bounded by the runs followed and their
- * states, not by how fast they publish.
+ * `bufferedAmount` holds at most one frame of each subscription), and until then changes wait here, coalesced
+ * (CoalescingQueue): a progress change replaces the one still waiting for the same run in the same status.
  *
  * `close()` ends the stream and its pub/sub listener even when nobody ever read from it: graphql-ws closes
  * operations whose socket went away while they were being subscribed, and a generator that never started ignores
  * `return()`, its `finally` included (the listener then stayed forever).
  */
 export class ChangeStream {
-  private readonly waiting: RunChange[] = [];
-  private wake: (() => void) | null = null;
-  private done = false;
+  private readonly queue: CoalescingQueue<RunChange>;
 
   constructor(
     private readonly source: AsyncIterator<RunChange>,
     private readonly stats: StreamStats,
   ) {
+    this.queue = new CoalescingQueue(stats, SAME_RUN_STATE);
     stats.active += 1;
     stats.opened += 1;
     void this.pump();
   }
 
   /** The next change, or null once the stream is over. */
-  async next(): Promise<RunChange | null> {
-    while (this.waiting.length === 0) {
-      if (this.done) return null;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-    this.stats.queued -= 1;
-    return this.waiting.shift()!;
+  next(): Promise<RunChange | null> {
+    return this.queue.next();
   }
 
   close(): Promise<unknown> {
@@ -61,9 +54,9 @@ export class ChangeStream {
 
   private async pump(): Promise<void> {
     try {
-      for (let next = await this.source.next(); !next.done && !this.done; next = await this.source.next()) {
+      for (let next = await this.source.next(); !next.done && !this.queue.closed; next = await this.source.next()) {
         this.stats.received += 1;
-        this.add(next.value);
+        this.queue.push(next.value);
       }
     } catch {
       // the pub/sub ended the stream: the reader sees its end
@@ -71,36 +64,15 @@ export class ChangeStream {
     this.end();
   }
 
-  private add(change: RunChange): void {
-    let last = -1;
-    for (let i = this.waiting.length - 1; i >= 0; i--) {
-      if (this.waiting[i]!.run.id === change.run.id) {
-        last = i;
-        break;
-      }
-    }
-    if (last >= 0 && this.waiting[last]!.run.status === change.run.status) {
-      this.waiting[last] = change;
-      this.stats.superseded += 1;
-    } else {
-      this.waiting.push(change);
-      this.stats.queued += 1;
-    }
-    this.wakeReader();
-  }
-
   private end(): void {
-    if (this.done) return;
-    this.done = true;
+    if (this.queue.closed) return;
     this.stats.active -= 1;
-    this.stats.queued -= this.waiting.length;
-    this.waiting.length = 0;
-    this.wakeReader();
-  }
-
-  private wakeReader(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    this.queue.close();
   }
 }
+
+/** A progress change is a newer snapshot of its run while the run's status stays. */
+const SAME_RUN_STATE: Coalescing<RunChange> = {
+  sameThing: (waiting, next) => waiting.run.id === next.run.id,
+  sameState: (waiting, next) => waiting.run.status === next.run.status,
+};
