@@ -18,6 +18,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadLine } from './support.js';
+import { PAGE, STATS } from './library-documents.js';
 
 process.env.NODE_ENV = 'production';
 const { startApp } = await import('../src/server/app.js');
@@ -58,33 +59,6 @@ async function gql<T>(query: string, variables: Record<string, unknown>, token?:
   if (body.errors || !body.data) throw new Error(`GraphQL request failed: ${JSON.stringify(body).slice(0, 500)}`);
   return body.data;
 }
-
-// the same documents as bench/library.ts
-const PAGE = /* GraphQL */ `
-  query BenchPage($first: Int!, $after: String) {
-    watchEvents(first: $first, after: $after) {
-      edges {
-        cursor
-        node {
-          id watchedAt rating rewatch
-          media { id title kind year rating genres show { id title } }
-        }
-      }
-      pageInfo { hasNextPage endCursor }
-    }
-  }`;
-const STATS = /* GraphQL */ `
-  query BenchStats($from: DateTime!, $to: DateTime!) {
-    watchStats(from: $from, to: $to) {
-      totals { events hours }
-      series { start events }
-      topGenres { name events }
-      topDirectors { name events }
-      topRated { rating media { title } }
-      ratingHistogram { rating count }
-      bySource { source events }
-    }
-  }`;
 
 /** CPU time of this process's main thread so far, in ms (utime + stime, in ticks of 10 ms). */
 const mainThreadCpuMs = () => {

@@ -18,6 +18,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, recordResult, SIGN_UP } from './support.js';
+import { CURSOR_ONLY, PAGE, STATS } from './library-documents.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
 process.env.NODE_ENV = 'production';
@@ -108,40 +109,6 @@ function statementCounter(app: App): { source: string; read: () => number } {
 // ---------------------------------------------------------------------------------------------------------
 // HTTP
 // ---------------------------------------------------------------------------------------------------------
-
-
-
-const PAGE = /* GraphQL */ `
-  query BenchPage($first: Int!, $after: String) {
-    watchEvents(first: $first, after: $after) {
-      edges {
-        cursor
-        node {
-          id watchedAt rating rewatch
-          media { id title kind year rating genres show { id title } }
-        }
-      }
-      pageInfo { hasNextPage endCursor }
-    }
-  }`;
-
-const CURSOR_ONLY = /* GraphQL */ `
-  query BenchCursor($first: Int!, $after: String) {
-    watchEvents(first: $first, after: $after) { pageInfo { hasNextPage endCursor } }
-  }`;
-
-const STATS = /* GraphQL */ `
-  query BenchStats($from: DateTime!, $to: DateTime!) {
-    watchStats(from: $from, to: $to) {
-      totals { events hours }
-      series { start events }
-      topGenres { name events }
-      topDirectors { name events }
-      topRated { rating media { title } }
-      ratingHistogram { rating count }
-      bySource { source events }
-    }
-  }`;
 
 interface PageData {
   watchEvents: {
