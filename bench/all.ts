@@ -14,6 +14,9 @@ import { join } from 'node:path';
 import type { BenchResult } from './support.js';
 import { loadLine } from './support.js';
 
+/** as `npm start` runs Node (package.json): the benches run the server in their own process */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 const BENCHES = ['auth', 'imports', 'library', 'subscriptions', 'runs', 'artwork', 'enrichment', 'janitor', 'iptv', 'downloads'];
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
 const unknown = only?.filter((name) => !BENCHES.includes(name)) ?? [];
@@ -33,7 +36,7 @@ for (const name of selected) {
   console.log(`\n════ bench/${name}.ts — ${loadLine()} ════`);
   loads.push(`${name}: ${loadLine()}`);
   const code = await new Promise<number | null>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', `bench/${name}.ts`], {
       stdio: 'inherit',
       env: { ...process.env, BENCH_RESULTS: resultsFile },
     });
