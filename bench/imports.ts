@@ -33,7 +33,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
 import yazl from 'yazl';
-import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, recordResult, SIGN_UP, type GraphQLResponse } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dbUrl, dropBenchDatabase, EXPLAIN, gql, KEEP, mb, recordResult, seconds as s, SIGN_UP, type GraphQLResponse } from './support.js';
 import type { ImportCounters } from '../src/services/imports/records.js';
 
 // graphql-js, Yoga and Pothos skip their development-only checks in production; set this before they load
@@ -66,8 +66,6 @@ const PROGRESS_EVERY_MS = 5_000;
 const started = performance.now();
 const log = (line = '') => console.log(line);
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-const s = (value: number) => `${(value / 1000).toFixed(2)} s`;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const perSecond = (rows: number, took: number) => rows / (took / 1000);
 

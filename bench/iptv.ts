@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, fullGc, gql, KEEP, recordResult, SIGN_UP } from './support.js';
+import { benchEnv, createBenchDatabase, dbName, dropBenchDatabase, fullGc, gql, KEEP, mb, quantile, recordResult, seconds as s, SIGN_UP } from './support.js';
 
 process.env.NODE_ENV = 'production';
 const { startApp } = await import('../src/server/app.js');
@@ -28,9 +28,6 @@ const WARM_UPS = 5;
 const RUNS = 30;
 const PGLITE = process.env.BENCH_DB === 'pglite';
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 const ADD = /* GraphQL */ `
   mutation BenchAddPlaylist($input: AddPlaylistInput!) {

@@ -22,7 +22,7 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { benchEnv, createBenchDatabase, dbUrl, dropBenchDatabase, fullGc, gql, KEEP, loadLine, recordResult, SIGN_UP } from './support.js';
+import { benchEnv, createBenchDatabase, dbUrl, dropBenchDatabase, fullGc, gql, KEEP, loadLine, mb, recordResult, SIGN_UP } from './support.js';
 
 process.env.NODE_ENV = 'production';
 const { startApp } = await import('../src/server/app.js');
@@ -33,7 +33,6 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const TARGET_P99_MS = 100;
 const log = (line = '') => console.log(line);
 const now = () => performance.timeOrigin + performance.now();
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 const FIELDS = 'status processedRows insertedCount errorCount';
 const PROGRESS = `subscription ($batchId: ID!) { importProgress(batchId: $batchId) { ${FIELDS} } }`;

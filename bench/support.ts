@@ -120,3 +120,10 @@ export function loadLine(): string {
   const [one, five] = loadavg();
   return `load average ${one!.toFixed(2)} (5 min ${five!.toFixed(2)}) on ${availableParallelism()} cores`;
 }
+
+/** Bytes as the benches print them. */
+export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** Milliseconds as seconds, as the benches print them. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** The q-quantile of ascending samples. */
+export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
