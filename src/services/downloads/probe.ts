@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { DownloadError } from '../errors.js';
-import { discard, type HttpClient, type Opened } from './http-client.js';
+import { discard, drain, type HttpClient, type Opened } from './http-client.js';
 import { FileChangedError, ServerBusyError, retryAfterMs } from './retry.js';
 
 /** What the server says of the file: its size, whether it serves ranges, its validators and its name. */
@@ -41,7 +41,7 @@ export async function probe(http: HttpClient, url: string, signal: AbortSignal):
     // a 200 would send the whole file: never read it here; a byte or an error page is read, so the
     // connection goes back to the pool instead of closing (a provider counts sockets against its limit)
     if (status === 200) discard(response.body);
-    else await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    else await drain(response.body);
   }
 }
 
