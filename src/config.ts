@@ -224,6 +224,8 @@ export interface DownloadSettings {
   syncMs: number;
   /** the longest Retry-After honoured; a longer one gives the run back to the queue */
   maxRetryAfterMs: number;
+  /** how long a ranged download runs at a count of connections before it decides whether more would help */
+  rampMs: number;
 }
 
 /** Xtream Codes providers (src/services/iptv). */
@@ -369,6 +371,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       fsync: e.KLUG_DOWNLOAD_FSYNC,
       syncMs: 10_000,
       maxRetryAfterMs: 120_000,
+      rampMs: 1000,
     },
     iptv: {
       timeoutMs: e.KLUG_IPTV_TIMEOUT_SECONDS * 1000,

@@ -10,6 +10,7 @@ import { HostBudget } from '../src/services/downloads/host-budget.js';
 import { HttpClient } from '../src/services/downloads/http-client.js';
 import { checkTemplate, insideRoot, numbered, renderTemplate, sanitizeSegment } from '../src/services/downloads/paths.js';
 import { fileNameFrom, parseContentRange, splitName } from '../src/services/downloads/probe.js';
+import { ConnectionRamp, RAMP_START } from '../src/services/downloads/ramp.js';
 import { coherent, MIN_RANGE, nextWork, split, type Range } from '../src/services/downloads/ranges.js';
 import { retryAfterMs } from '../src/services/downloads/retry.js';
 import { maskUrl } from '../src/services/downloads/url-mask.js';
@@ -17,6 +18,34 @@ import { AddressRefusedError, ValidationError } from '../src/services/errors.js'
 
 // The download engine's parts on their own: no database, one small HTTP server for the redirect rule.
 const MiB = 1024 * 1024;
+
+describe('the connection ramp', () => {
+  it('doubles the connections while each doubling raises the rate, up to the most allowed', () => {
+    const ramp = new ConnectionRamp(16);
+    expect(ramp.count).toBe(RAMP_START);
+    // the first window holds the set-up: nothing is decided on it
+    expect(ramp.observe(1)).toBe(4);
+    // connections capped by the server: each doubling doubles the rate
+    expect(ramp.observe(16e6)).toBe(8);
+    expect(ramp.observe(32e6)).toBe(16);
+    expect(ramp.growing).toBe(false);
+    expect(ramp.observe(64e6)).toBe(16);
+  });
+
+  it('settles where a doubling did not raise the rate by much', () => {
+    const ramp = new ConnectionRamp(16);
+    ramp.observe(1);
+    expect(ramp.observe(900e6)).toBe(8);
+    expect(ramp.observe(1000e6)).toBe(8);
+    expect(ramp.growing).toBe(false);
+    expect(ramp.observe(5000e6)).toBe(8);
+  });
+
+  it('starts with all of them when fewer are allowed than it starts with', () => {
+    const ramp = new ConnectionRamp(2);
+    expect([ramp.count, ramp.growing]).toEqual([2, false]);
+  });
+});
 
 describe('masked URLs', () => {
   it('hide userinfo, Xtream accounts in paths and secret parameters', () => {

@@ -17,7 +17,7 @@ const files = fileServers();
 beforeAll(async () => {
   server = await startTestServer({
     env: { KLUG_DOWNLOAD_ALLOW_PRIVATE: 'true', KLUG_DOWNLOAD_CHUNKS: '8' },
-    overrides: { runs: { progressMs: 200 }, downloads: { retryBaseMs: 20, retryMaxMs: 200, checkpointMs: 300 } },
+    overrides: { runs: { progressMs: 200 }, downloads: { retryBaseMs: 20, retryMaxMs: 200, checkpointMs: 300, rampMs: 300 } },
   });
 });
 
@@ -248,6 +248,23 @@ describe('people', () => {
     }
     await stream.return?.();
     expect([...ids].sort()).toEqual([a1.id, a2.id].sort());
+  });
+});
+
+describe('connections', () => {
+  it('start few and double while that raises the rate: a server capping each connection gets them all', async () => {
+    const { token } = await server.newPerson();
+    const fake = await fileServer({ size: 8 * MiB, seed: 19, bytesPerSecond: MiB / 2 });
+    const { end } = await downloadToEnd(token, { url: fake.url('/capped.bin') });
+    expect(end.status).toBe('COMPLETED');
+    expect(sha256(onDisk(end.path!))).toBe(fake.sha256);
+    // KLUG_DOWNLOAD_CHUNKS is 8 here: four connections first; the next four only once the rate of the
+    // first four was measured (two windows of 300 ms at 4 × 0.5 MiB/s), where all eight at once would
+    // have asked before 8 × 64 KiB were sent
+    const ranged = fake.requests.filter((r) => r.range !== 'bytes=0-0');
+    expect(ranged.slice(0, 4).every((r) => r.sentBefore < 4 * 64 * 1024 + 1)).toBe(true);
+    expect(ranged[4]!.sentBefore).toBeGreaterThan(MiB);
+    expect(fake.maxOpen).toBe(8);
   });
 });
 

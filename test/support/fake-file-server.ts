@@ -34,6 +34,8 @@ export interface RequestSeen {
   at: number;
   /** body bytes written for this request */
   bytes: number;
+  /** body bytes the server had written, all answers together, when this request came */
+  sentBefore: number;
 }
 
 /** Deterministic bytes from a seed (xorshift32): the same seed always gives the same file. */
@@ -174,7 +176,7 @@ export class FakeFileServer {
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const seen: RequestSeen = { range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, at: Date.now(), bytes: 0 };
+    const seen: RequestSeen = { range: req.headers.range, ifRange: req.headers['if-range'] as string | undefined, status: 0, at: Date.now(), bytes: 0, sentBefore: this.bytesSent };
     this.requests.push(seen);
     const content = this.content;
     const size = content.length;

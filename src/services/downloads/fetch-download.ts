@@ -174,7 +174,7 @@ async function fetchReporting(ctx: RunContext<DownloadCheckpoint>, deps: FetchDe
     }
   })().catch(() => undefined); // a stop it reports aborts ctx.signal, which ends the transfer
   try {
-    await transfer(plan, file, { http: deps.http, budget: deps.budget, retry: retryPolicy(deps.settings), connections: deps.settings.chunks }, ctx.signal, () => undefined);
+    await transfer(plan, file, { http: deps.http, budget: deps.budget, retry: retryPolicy(deps.settings), connections: deps.settings.chunks, rampMs: deps.settings.rampMs }, ctx.signal, () => undefined);
   } catch (error) {
     if (!(error instanceof FileChangedError)) {
       const written = copyRanges(plan.ranges);

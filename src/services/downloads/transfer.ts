@@ -4,6 +4,7 @@ import { discard, type HttpClient } from './http-client.js';
 import type { PartFile } from './part-file.js';
 import { failOnStatus, ifRange, otherVersion, parseContentRange, type Validators } from './probe.js';
 import { pump } from './pump.js';
+import { ConnectionRamp, driveRamp } from './ramp.js';
 import { nextWork, position, type Range } from './ranges.js';
 import { FileChangedError, withRetries, type RetryPolicy } from './retry.js';
 
@@ -25,6 +26,8 @@ export interface TransferDeps {
   retry: RetryPolicy;
   /** connections one download opens at most (KLUG_DOWNLOAD_CHUNKS) */
   connections: number;
+  /** how long a count of connections runs before the ramp decides whether more would help */
+  rampMs: number;
 }
 
 /** Fetches every byte the plan still lacks into the file; rejects with the first failure that retries did not cure. */
@@ -44,6 +47,12 @@ export async function transfer(plan: Plan, file: PartFile, deps: TransferDeps, s
   setMaxListeners(8 * deps.connections, linked);
   const busy = new Set<Range>();
   let failure: { error: unknown } | null = null;
+  let written = 0;
+  let drained = false;
+  const counted = (bytes: number) => {
+    written += bytes;
+    onWritten(bytes);
+  };
 
   // a connection takes a slot of the host's budget, then work (a range nobody has, or half of the
   // largest one left), fetches it with retries, gives the slot back, and goes again until none is left
@@ -52,10 +61,10 @@ export async function transfer(plan: Plan, file: PartFile, deps: TransferDeps, s
       const release = await deps.budget.acquire(plan.host, linked);
       try {
         const range = nextWork(plan.ranges, busy);
-        if (!range) return;
+        if (!range) return void (drained = true);
         busy.add(range);
         try {
-          await withRetries(() => fetchRange(plan, range, file, deps.http, linked, onWritten), deps.retry, linked, () => range.done);
+          await withRetries(() => fetchRange(plan, range, file, deps.http, linked, counted), deps.retry, linked, () => range.done);
         } finally {
           busy.delete(range);
         }
@@ -65,8 +74,9 @@ export async function transfer(plan: Plan, file: PartFile, deps: TransferDeps, s
     }
   };
 
-  await Promise.all(
-    Array.from({ length: deps.connections }, () =>
+  const workers: Promise<void>[] = [];
+  const addConnection = () =>
+    workers.push(
       connection().catch((error: unknown) => {
         // the first failure stops the others; theirs (aborts) say nothing new
         if (!failure && !signal.aborted) {
@@ -74,8 +84,16 @@ export async function transfer(plan: Plan, file: PartFile, deps: TransferDeps, s
           local.abort(error);
         }
       }),
-    ),
-  );
+    );
+  const ramp = new ConnectionRamp(deps.connections);
+  for (let i = 0; i < ramp.count; i++) addConnection();
+  const stopRamp = driveRamp(ramp, deps.rampMs, () => written, addConnection, () => drained);
+  try {
+    // connections the ramp adds while this waits are waited for too
+    for (let i = 0; i < workers.length; i++) await workers[i];
+  } finally {
+    stopRamp();
+  }
   signal.throwIfAborted();
   if (failure) throw (failure as { error: unknown }).error;
 }
