@@ -9,7 +9,7 @@
  *      to its delivery
  * Every file is checked against the source's SHA-256. All files live in a temporary directory, removed at the end.
  *
- *   npm run bench:downloads     (BENCH_SIZE_MB=1024, BENCH_BIG_MB=2048, BENCH_SINGLE_MB=256, BENCH_SUBSCRIBERS=1000)
+ *   npm run bench:downloads     (BENCH_SIZE_MB=1024, BENCH_BIG_MB=2048, BENCH_SINGLE_MB=256, BENCH_SUBSCRIBERS=1000, BENCH_ROUNDS=3)
  * aria2c: `apt-get install -y aria2` (see bench/README.md); without it, Klug is compared with curl only.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,6 +28,8 @@ const SIZE = Number(process.env.BENCH_SIZE_MB ?? 1024) * MiB;
 const BIG = Number(process.env.BENCH_BIG_MB ?? 2048) * MiB;
 const SINGLE = Number(process.env.BENCH_SINGLE_MB ?? 256) * MiB;
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1000);
+/** turns Klug and each peer take at the 1 GiB file */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CAP = 4_000_000; // bytes per second per connection
 const SUB_FILE = 96 * MiB;
 const WARM_UP = 64 * MiB;
@@ -86,24 +88,49 @@ try {
  * 1. The file from an uncapped server. Klug syncs the file to disk as it goes and before it moves it into
  * place; aria2c and curl do not: each peer is compared as it is with Klug told not to sync either
  * (KLUG_DOWNLOAD_FSYNC=false), and with `sync --data` of its file after it with Klug as it ships.
+ * On loopback every byte costs CPU on the same 2 cores, and the kernel writing back an earlier run's pages
+ * slows whoever runs beside it: each run starts after a `sync`, and Klug and its peers take ROUNDS turns
+ * in alternation, each figure their median.
  */
 async function throughput(klug: Klug, url: string, sum: string): Promise<Row[]> {
-  const klugRun = await klugDownload(klug, url, sum);
   const unsyncedKlug = await startKlug({ KLUG_DOWNLOAD_CHUNKS: '16', KLUG_DOWNLOAD_FSYNC: 'false' });
-  const unsynced = await klugDownload(unsyncedKlug, url, sum);
-  unsyncedKlug.stop();
-  const rows = [row(`${SIZE / MiB} MiB, 127.0.0.1: Klug 16 chunks (synced)`, SIZE, klugRun), row('  Klug 16 chunks, KLUG_DOWNLOAD_FSYNC=false', SIZE, unsynced)];
   const peers: [label: string, command: string, args: string[], output: string][] = [['curl (one stream)', 'curl', ['-sS', '-o', join(dir, 'curl.bin'), url], join(dir, 'curl.bin')]];
   if (aria2c) peers.unshift(['aria2c -x16 -s16', 'aria2c', aria2Args(url, 'aria.bin'), join(dir, 'aria.bin')]);
-  for (const [label, command, args, output] of peers) {
-    const run = await timed(command, args, output, sum);
-    rows.push(row(`  ${label}`, SIZE, run, unsynced, 0.9, `Klug (no sync) ≥ 0.9× ${command}`));
-    rows.push(row(`  ${label} + sync --data`, SIZE, { seconds: run.seconds + run.syncSeconds }, klugRun, 0.9, `Klug ≥ 0.9× ${command}, both synced`));
-    recordThroughput(`${SIZE / MiB} MiB vs ${label}, no sync`, unsynced.seconds, run.seconds);
-    recordThroughput(`${SIZE / MiB} MiB vs ${label}, both synced`, klugRun.seconds, run.seconds + run.syncSeconds);
+  const klugRuns: { seconds: number }[] = [];
+  const unsyncedRuns: { seconds: number }[] = [];
+  const peerRuns = peers.map(() => [] as { seconds: number; syncSeconds: number }[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    klugRuns.push(await afterSync(() => klugDownload(klug, url, sum)));
+    unsyncedRuns.push(await afterSync(() => klugDownload(unsyncedKlug, url, sum)));
+    for (const [i, [, command, args, output]] of peers.entries()) peerRuns[i]!.push(await afterSync(() => timed(command, args, output, sum)));
   }
+  unsyncedKlug.stop();
+  const klugRun = medianRun(klugRuns);
+  const unsynced = medianRun(unsyncedRuns);
+  const rows = [row(`${SIZE / MiB} MiB, 127.0.0.1: Klug 16 chunks (synced)`, SIZE, klugRun), row('  Klug 16 chunks, KLUG_DOWNLOAD_FSYNC=false', SIZE, unsynced)];
+  for (const [i, [label, command]] of peers.entries()) {
+    const run = medianRun(peerRuns[i]!);
+    const synced = medianRun(peerRuns[i]!.map((r) => ({ seconds: r.seconds + r.syncSeconds })));
+    rows.push(row(`  ${label}`, SIZE, run, unsynced, 0.9, `Klug (no sync) ≥ 0.9× ${command}`));
+    rows.push(row(`  ${label} + sync --data`, SIZE, synced, klugRun, 0.9, `Klug ≥ 0.9× ${command}, both synced`));
+    recordThroughput(`${SIZE / MiB} MiB vs ${label}, no sync, median of ${ROUNDS}`, unsynced.seconds, run.seconds);
+    recordThroughput(`${SIZE / MiB} MiB vs ${label}, both synced, median of ${ROUNDS}`, klugRun.seconds, synced.seconds);
+  }
+  console.log(`1 GiB runs, seconds: Klug ${fmt(klugRuns)}; Klug no sync ${fmt(unsyncedRuns)}; ${peers.map(([label], i) => `${label} ${fmt(peerRuns[i]!)}`).join('; ')}`);
   return rows;
 }
+
+/** Runs after every dirty page of the runs before it is on disk, so their writeback does not land on this one. */
+async function afterSync<T>(run: () => Promise<T>): Promise<T> {
+  spawnSync('sync');
+  return run();
+}
+
+function medianRun<T extends { seconds: number }>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
+}
+
+const fmt = (runs: { seconds: number }[]) => runs.map((r) => r.seconds.toFixed(2)).join(' ');
 
 /** 2. Each connection capped at 4 MB/s: 16 chunks against Klug's own single stream, aria2c beside. */
 async function cappedConnections(klug16: Klug, capped: string, sums: Map<number, string>): Promise<Row[]> {
