@@ -116,7 +116,7 @@ async function throughput(klug: Klug, url: string, sum: string): Promise<Row[]> 
     recordThroughput(`${SIZE / MiB} MiB vs ${label}, no sync, median of ${ROUNDS}`, unsynced.seconds, run.seconds);
     recordThroughput(`${SIZE / MiB} MiB vs ${label}, both synced, median of ${ROUNDS}`, klugRun.seconds, synced.seconds);
   }
-  console.log(`1 GiB runs, seconds: Klug ${fmt(klugRuns)}; Klug no sync ${fmt(unsyncedRuns)}; ${peers.map(([label], i) => `${label} ${fmt(peerRuns[i]!)}`).join('; ')}`);
+  console.log(`${SIZE / MiB} MiB runs, seconds: Klug ${fmt(klugRuns)}; Klug no sync ${fmt(unsyncedRuns)}; ${peers.map(([label], i) => `${label} ${fmt(peerRuns[i]!)}`).join('; ')}`);
   return rows;
 }
 
@@ -130,7 +130,9 @@ function medianRun<T extends { seconds: number }>(runs: T[]): T {
   return [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)]!;
 }
 
-const fmt = (runs: { seconds: number }[]) => runs.map((r) => r.seconds.toFixed(2)).join(' ');
+function fmt(runs: { seconds: number }[]): string {
+  return runs.map((r) => r.seconds.toFixed(2)).join(' ');
+}
 
 /** 2. Each connection capped at 4 MB/s: 16 chunks against Klug's own single stream, aria2c beside. */
 async function cappedConnections(klug16: Klug, capped: string, sums: Map<number, string>): Promise<Row[]> {
