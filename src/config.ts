@@ -371,7 +371,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, overrides: C
       fsync: e.KLUG_DOWNLOAD_FSYNC,
       syncMs: 10_000,
       maxRetryAfterMs: 120_000,
-      rampMs: 1000,
+      rampMs: 500,
     },
     iptv: {
       timeoutMs: e.KLUG_IPTV_TIMEOUT_SECONDS * 1000,
