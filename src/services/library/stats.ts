@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient, type WatchSource } from '../../generated/prisma/client.js';
+import { PREPARED } from '../../db/database.js';
 import { ValidationError } from '../errors.js';
 
 export type StatsBucket = 'DAY' | 'WEEK' | 'MONTH';
@@ -69,7 +70,8 @@ export async function watchStats(
     bucket === 'MONTH'
       ? Prisma.sql`date_trunc('month', e."watchedAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`
       : Prisma.sql`date_bin(${Prisma.raw(bucket === 'DAY' ? "'1 day'" : "'7 days'")}, e."watchedAt", '2001-01-01 00:00:00+00')`;
-  const [row] = await prisma.$queryRaw<[StatsRow]>`
+  // PREPARED: planned once per connection; planning was ~0.8 of ~16 ms, and the generic plan ran ~2 ms faster still
+  const [row] = await prisma.$queryRaw<[StatsRow]>`${Prisma.raw(PREPARED)}
     WITH shows AS MATERIALIZED (
       -- the person's shows, hashed once (an item's showId is always one of the person's shows: media.ts checks it)
       SELECT id, genres, directors FROM "Media" WHERE "userId" = ${userId}::uuid AND kind = 'SHOW'
