@@ -46,7 +46,8 @@ export interface Database {
 /**
  * A statement that opens with this comment gets a name of its own on each connection: PostgreSQL parses and plans
  * it once and keeps a generic plan when that is no costlier than planning each time (plan_cache_mode auto). For big
- * hot statements whose planning is a real part of their time; Prisma's own statements stay unnamed.
+ * hot statements whose planning is a real part of their time; Prisma's own statements stay unnamed. (A pooler in
+ * transaction mode must keep protocol-level prepared statements, e.g. PgBouncer's max_prepared_statements > 0.)
  */
 export const PREPARED = '/* prepared */';
 
