@@ -12,7 +12,7 @@
  *   BENCH_LOG_LEVEL    the server's log level (default silent), e.g. error to see why a request failed
  *   BENCH_EXPLAIN=1     also print EXPLAIN (ANALYZE, BUFFERS) of every statement one request of (a), (b)
  *                       and (c) sends, with the parameters it sent them with
- *   BENCH_WARMUPS, BENCH_RUNS  requests before timing (30) and timed (200) for each measure
+ *   BENCH_WARMUPS, BENCH_RUNS  requests before timing (300) and timed (200) for each measure
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -44,8 +44,12 @@ const YEARS = 10;
 /** seconds between one person's consecutive watches; each gets a jitter below this, so instants never collide */
 const SPACING_S = Math.floor((YEARS * 365.25 * 86_400) / EVENTS_PER_PERSON);
 
-/** a server runs warm: enough requests first for V8 to optimise the request path, then enough for a stable median */
-const WARMUPS = Number(process.env.BENCH_WARMUPS ?? 30);
+/**
+ * a server runs warm: enough requests first for V8 to optimise the request path, then enough for a stable median.
+ * 30 were not enough: V8 still optimised ~300 functions in a fresh server's first 100 pages and 60-100 in each 100
+ * after, and in one process at one load the page's CPU fell from 10.0 to 8.2 and 7.4 ms over three rounds of 230.
+ */
+const WARMUPS = Number(process.env.BENCH_WARMUPS ?? 300);
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const DEPTH = 5_000;
 /** issue 13: medians at 1,000,000 events (they were < 20, < 20 and < 100 ms before) */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -42,6 +43,25 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * A statement that opens with this comment gets a name of its own on each connection: PostgreSQL parses and plans
+ * it once and keeps a generic plan when that is no costlier than planning each time (plan_cache_mode auto). For big
+ * hot statements whose planning is a real part of their time; Prisma's own statements stay unnamed. (A pooler in
+ * transaction mode must keep protocol-level prepared statements, e.g. PgBouncer's max_prepared_statements > 0.)
+ */
+export const PREPARED = '/* prepared */';
+
+/** The name of a statement marked PREPARED (one per text: pg refuses a name reused for another text), else none. */
+function preparedName(): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    if (!sql.startsWith(PREPARED)) return undefined as unknown as string; // the adapter's type wants a string; pg reads none as unnamed
+    let name = names.get(sql);
+    if (name === undefined) names.set(sql, (name = `klug_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`));
+    return name;
+  };
+}
+
 /** A client that reports each statement it sends, counted here (and nothing else is done with them). */
 function countingClient(adapter: SqlDriverAdapterFactory) {
   const options = { adapter, log: [{ emit: 'event' as const, level: 'query' as const }] };
@@ -79,7 +99,7 @@ async function openPostgres(settings: PostgresSettings): Promise<Database> {
     await pool.end().catch(() => undefined);
     throw unavailable(settings, error);
   });
-  const { prisma, statementCount } = countingClient(new PrismaPg(pool));
+  const { prisma, statementCount } = countingClient(new PrismaPg(pool, { statementNameGenerator: preparedName() }));
   const onClient = (client: pg.ClientBase): RawSql => {
     const conn: RawSql = {
       query: async (text, params) => (await client.query(text, params as unknown[])).rows,

@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient, type WatchSource } from '../../generated/prisma/client.js';
+import { PREPARED } from '../../db/database.js';
 import { ValidationError } from '../errors.js';
 
 export type StatsBucket = 'DAY' | 'WEEK' | 'MONTH';
@@ -63,8 +64,14 @@ export async function watchStats(
   // directors it falls back to. Every figure aggregates one of the two. Joining each event with its media first
   // and unnesting genres and directors per event cost about a third more at 5,000 events a year.
   // (A watch event's media is always the person's: the composite foreign key (userId, mediaId) says so.)
-  const unit = Prisma.raw(`'${bucket.toLowerCase()}'`);
-  const [row] = await prisma.$queryRaw<[StatsRow]>`
+  // Days and weeks are binned on the instant (2001-01-01 was a Monday, as date_trunc's weeks start): date_bin is
+  // arithmetic, where date_trunc through AT TIME ZONE converts every event twice (~2 of ~17 ms at 5,000 events).
+  const start =
+    bucket === 'MONTH'
+      ? Prisma.sql`date_trunc('month', e."watchedAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`
+      : Prisma.sql`date_bin(${Prisma.raw(bucket === 'DAY' ? "'1 day'" : "'7 days'")}, e."watchedAt", '2001-01-01 00:00:00+00')`;
+  // PREPARED: planned once per connection; planning was ~0.8 of ~16 ms, and the generic plan ran ~2 ms faster still
+  const [row] = await prisma.$queryRaw<[StatsRow]>`${Prisma.raw(PREPARED)}
     WITH shows AS MATERIALIZED (
       -- the person's shows, hashed once (an item's showId is always one of the person's shows: media.ts checks it)
       SELECT id, genres, directors FROM "Media" WHERE "userId" = ${userId}::uuid AND kind = 'SHOW'
@@ -93,7 +100,7 @@ export async function watchStats(
          'rewatches', (SELECT count(*) FILTER (WHERE rewatch) FROM e)::int, 'hours', coalesce(sum(events * runtime), 0)::float8 / 60,
          'ratedEvents', coalesce(sum(rated), 0)::int, 'averageRating', (SELECT avg(rating) FROM e)::float8) FROM per) AS totals,
       (SELECT coalesce(json_agg(x), '[]') FROM (
-         SELECT date_trunc(${unit}, e."watchedAt" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start,
+         SELECT ${start} AS start,
                 count(*)::int AS events, coalesce(sum(p.runtime), 0)::float8 / 60 AS hours
          FROM e JOIN per p USING ("mediaId") GROUP BY 1) x) AS series,
       (SELECT coalesce(json_agg(x ORDER BY x.events DESC, x.name), '[]') FROM (
