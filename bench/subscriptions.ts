@@ -142,9 +142,10 @@ function serverLags(published: Map<string, number>) {
   }
   values.sort((a, b) => a - b);
   const spreads = [...first].map(([key, at]) => last.get(key)! - at).sort((a, b) => a - b);
+  const starts = [...first].map(([key, at]) => at - published.get(key)!).sort((a, b) => a - b);
   const q = (list: number[], p: number) => list[Math.min(list.length - 1, Math.floor(p * list.length))] ?? NaN;
   sends.length = 0;
-  return { p50: q(values, 0.5), p99: q(values, 0.99), spreadP50: q(spreads, 0.5), spreadMax: spreads.at(-1) ?? NaN };
+  return { p50: q(values, 0.5), p99: q(values, 0.99), firstP50: q(starts, 0.5), firstMax: starts.at(-1) ?? NaN, spreadP50: q(spreads, 0.5), spreadMax: spreads.at(-1) ?? NaN };
 }
 
 /** This process's event-loop delay over a phase, ms. */
@@ -178,7 +179,7 @@ async function cpuProfile() {
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 function breakdown(name: string, server: ReturnType<typeof serverLags>, loop: ReturnType<ReturnType<typeof loopMonitor>>, clients: ClientResults, clock: { rtt: number; offset: number }) {
-  log(`  ${name}: publish → handed to ws p50 ${ms(server.p50)}, p99 ${ms(server.p99)} (first to last send of one state: p50 ${ms(server.spreadP50)}, max ${ms(server.spreadMax)}); ` +
+  log(`  ${name}: publish → handed to ws p50 ${ms(server.p50)}, p99 ${ms(server.p99)} (publish → first send of one state: p50 ${ms(server.firstP50)}, max ${ms(server.firstMax)}; first to last send: p50 ${ms(server.spreadP50)}, max ${ms(server.spreadMax)}); ` +
     `server event-loop delay p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}; ` +
     `clients' event-loop delay p50 ${ms(clients.loop.p50)}, p99 ${ms(clients.loop.p99)}, max ${ms(clients.loop.max)}; ` +
     `clients' clock ${clock.offset >= 0 ? '+' : ''}${clock.offset.toFixed(2)} ms (IPC round trip ${ms(clock.rtt)})`);

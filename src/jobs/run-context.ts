@@ -2,6 +2,8 @@ import type { RawSql } from '../db/database.js';
 import type { RunRecord } from './run-record.js';
 import { RunStopped } from './run-kind.js';
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export interface ProgressOptions<Checkpoint> {
   /** saved with the counters: where the work resumes after an interruption */
   checkpoint?: Checkpoint;
@@ -77,6 +79,9 @@ export class RunContext<Checkpoint = unknown> {
     if (!options.force && now - this.lastSaved < this.intervalMs) return;
     this.lastSaved = now;
     const flags = await this.sink.save(this.run, progress, this.latestCheckpoint, options.conn);
+    // the save published the change: its subscribers are written in the microtasks that follow, and the work's
+    // own continuation (the next chunk's preparation, its COPY) would otherwise run among them, before most sockets
+    await nextTurn();
     if (flags.leaseLost) this.requestStop('lease-lost');
     else if (flags.cancelRequested) this.requestStop('cancel');
     else if (flags.pauseRequested) this.requestStop('pause');
