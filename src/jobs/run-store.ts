@@ -57,6 +57,21 @@ export class RunStore {
     return row ?? null;
   }
 
+  /**
+   * The kinds among `kinds` with a run claim would take now: one read, outside any transaction, so a poll
+   * that finds nothing (the common case, and every couple of seconds while a long run works) costs one
+   * round trip instead of a claim's transaction per kind.
+   */
+  async claimable(kinds: string[], node: string, affinityGraceMs: number): Promise<Set<string>> {
+    const rows = await this.sql.query<{ kind: string }>(
+      `SELECT DISTINCT kind FROM "Run"
+       WHERE status = 'QUEUED' AND kind = ANY($1::text[]) AND "runAfter" <= now() AND NOT "cancelRequested"
+         AND (node IS NULL OR node = $2 OR "runAfter" < now() - ${ms(affinityGraceMs)})`,
+      [kinds, node],
+    );
+    return new Set(rows.map((r) => r.kind));
+  }
+
   /** Keeps the worker's claims alive; answers each held run's stop requests (a run missing lost its lease). */
   async renew(worker: string, ids: string[], leaseMs: number): Promise<Map<string, StopFlags>> {
     const rows = await this.sql.query<{ id: string; cancelRequested: boolean; pauseRequested: boolean }>(

@@ -165,19 +165,25 @@ export class RunWorker implements RunQueue {
 
   private fill(): Promise<void> {
     if (this.stopping) return Promise.resolve();
-    this.filling ??= (async () => {
-      try {
-        do {
-          this.refill = false;
-          for (const kind of this.kinds.values()) await this.fillKind(kind);
-        } while (this.refill && !this.stopping);
-      } catch (error) {
-        this.deps.log.error({ err: error }, 'could not claim runs');
-      } finally {
-        this.filling = null;
-      }
-    })();
+    // cleared in a callback, which always runs after the assignment (a pass may finish without awaiting anything)
+    this.filling ??= this.claimAll().finally(() => {
+      this.filling = null;
+    });
     return this.filling;
+  }
+
+  private async claimAll(): Promise<void> {
+    try {
+      do {
+        this.refill = false;
+        const open = [...this.kinds.values()].filter((kind) => this.heldOf(kind.name) < kind.concurrency);
+        if (open.length === 0) continue;
+        const ready = await this.store.claimable(open.map((kind) => kind.name), this.deps.node, this.deps.settings.affinityGraceMs);
+        for (const kind of open) if (ready.has(kind.name)) await this.fillKind(kind);
+      } while (this.refill && !this.stopping);
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'could not claim runs');
+    }
   }
 
   private async fillKind(kind: RunKind<any, any>): Promise<void> {

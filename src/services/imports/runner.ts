@@ -1,7 +1,7 @@
 import type { RawSql } from '../../db/database.js';
 import type { ImportBatch, PrismaClient } from '../../generated/prisma/client.js';
 import { DomainError } from '../errors.js';
-import { EventWriter } from './event-writer.js';
+import { EventWriter, type PreparedChunk } from './event-writer.js';
 import { listEntries } from './files.js';
 import { MediaResolver } from './media-resolver.js';
 import type { ImportCounters, ImportedEvent, ImportedMedia, RowError, StagedFile } from './records.js';
@@ -107,16 +107,21 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
     const ratings: { media: ImportedMedia; rating: number; ratedAt: Date }[] = [];
     const ratedBefore: ImportedMedia[] = [];
     // the chunk being parsed; the one before it is written meanwhile (the database and Node share the cores),
-    // never more than one ahead, and the counters and errors of a chunk count once it is written
+    // never more than one ahead, and the counters and errors of a chunk count once it is written. Outside a
+    // transaction a chunk's items are found on one connection while the chunk before it is written on another
+    // (a COPY keeps one backend busy; the media lookups and inserts use the other core); inside REPLACE's
+    // transaction its one connection does one thing at a time, so a failed COPY undoes only itself.
+    const overlap = !replace;
     let chunk = newChunk();
     let writing: Promise<void> = Promise.resolve();
-    const write = async (done: Chunk) => {
+    let preparing: Promise<PreparedChunk | null> = Promise.resolve(null);
+    const write = async (done: Chunk, prepared: PreparedChunk | null) => {
       counters.processedRows += done.processed;
       counters.skippedCount += done.skipped;
       for (const error of done.errors) keepError(error);
       if (done.cursorAfter && (!counters.cursorAfter || done.cursorAfter > counters.cursorAfter)) counters.cursorAfter = done.cursorAfter;
-      if (done.events.length > 0) {
-        const counts = await writer.write(conn, await writer.prepare(conn, done.events));
+      if (prepared) {
+        const counts = await writer.write(conn, prepared);
         counters.insertedCount += counts.inserted;
         counters.duplicateCount += counts.duplicates;
         counters.updatedCount += counts.updated;
@@ -127,13 +132,24 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
       await flushErrors();
       await run.progress(counted(counters), { checkpoint: { itemsDone: done.items, storedErrors, counters: counted(counters) } });
     };
+    const prepare = (done: Chunk) => (done.events.length > 0 ? writer.prepare(conn, done.events) : Promise.resolve(null));
     const handOver = async () => {
       const done = chunk;
       done.items = items;
       chunk = newChunk();
-      await writing;
-      writing = write(done);
+      const before = writing;
+      if (overlap) {
+        // chunks are prepared in order: this one starts once the one before it is prepared (not yet written)
+        const prepared = preparing.then(() => prepare(done));
+        preparing = prepared;
+        prepared.catch(() => undefined); // awaited by the write below
+        writing = before.then(async () => write(done, await prepared));
+      } else {
+        await before;
+        writing = (async () => write(done, await prepare(done)))();
+      }
       writing.catch(() => undefined); // awaited at the next hand-over or at the end
+      await before;
     };
     try {
       for await (const item of reader.parse(entries)) {
@@ -179,8 +195,8 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
       }
       await handOver();
     } finally {
-      // a failure while parsing waits for the chunk in flight before its transaction (if any) ends
-      await writing.catch(() => undefined);
+      // a failure while parsing waits for the chunks in flight before its transaction (if any) ends
+      await Promise.allSettled([writing, preparing]);
     }
     await writing;
     await writer.markRated(conn, ratedBefore);
