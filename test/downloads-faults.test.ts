@@ -38,14 +38,16 @@ async function run(token: string, url: string, during?: (download: DownloadView)
 describe('a download survives', () => {
   it('connections dropped in the middle of their ranges, going on from where each stopped', async () => {
     const { token } = await server.newPerson();
-    const fake = await fileServer({ size: 8 * MiB, seed: 21 });
+    // four ranges of 1.75 MiB: none is worth splitting (2 MiB at least), so no range is halved while its answer is
+    // in flight, which on loopback sends the rest of the old answer into the socket's buffers before it is dropped
+    const fake = await fileServer({ size: 7 * MiB, seed: 21 });
     fake.fault({ kind: 'drop', afterBytes: 300_000 }, { kind: 'drop', afterBytes: 10 }, { kind: 'drop', afterBytes: 700_000 });
     const end = await run(token, fake.url('/drop.bin'));
-    expect(end).toMatchObject({ status: 'COMPLETED', bytesDone: 8 * MiB });
+    expect(end).toMatchObject({ status: 'COMPLETED', bytesDone: 7 * MiB });
     expect(sha256(onDisk(end))).toBe(fake.sha256);
     // each dropped range was asked again from the byte it had reached: at most what the dropped answers
     // sent (some of it lost with their sockets) came twice, never a range from its start again
-    expect(fake.bytesSent).toBeLessThanOrEqual(8 * MiB + PROBE + 300_000 + 10 + 700_000);
+    expect(fake.bytesSent).toBeLessThanOrEqual(7 * MiB + PROBE + 300_000 + 10 + 700_000);
     expect(fake.requests.filter((r) => r.status === 206).length).toBeGreaterThanOrEqual(4 + 3);
   });
 
