@@ -59,7 +59,7 @@ export function createServices(db: Database, config: Config, events: EventBus, r
   const refuses = addressPolicy(config.downloads.allowPrivate);
   /** connections per host, shared by every download of this process */
   const hostBudget = new HostBudget(config.downloads.hostConnections);
-  const downloadHttp = new HttpClient({ refuses, idleTimeoutMs: config.downloads.idleTimeoutMs });
+  const downloadHttp = new HttpClient({ refuses, idleTimeoutMs: config.downloads.idleTimeoutMs, socketsPerHost: (host) => hostBudget.limitOf(host) });
   const downloads = new DownloadService({ prisma, runs, budget: hostBudget, refuses });
   return {
     accounts: new AccountsService({

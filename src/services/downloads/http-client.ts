@@ -23,6 +23,8 @@ export interface HttpClientOptions {
   refuses: AddressPolicy;
   /** headers or body bytes not coming for this long fail the request */
   idleTimeoutMs: number;
+  /** sockets a host may have open at once, idle ones in the pool included (its connection budget) */
+  socketsPerHost?: (host: string) => number;
 }
 
 /**
@@ -33,13 +35,10 @@ export interface HttpClientOptions {
  * WebAssembly memory, which on a fast link is a third of the client's CPU.
  */
 export class HttpClient {
-  private readonly agents: { 'http:': http.Agent; 'https:': https.Agent };
+  /** one pool per protocol and host, so each host's can be held to its budget */
+  private readonly agents = new Map<string, http.Agent>();
 
-  constructor(private readonly options: HttpClientOptions) {
-    // `timeout` applies to idle pooled sockets (each request sets its own idle timeout while it runs)
-    const pool = { keepAlive: true, timeout: 4_000, lookup: checkedLookup(options.refuses) };
-    this.agents = { 'http:': new http.Agent(pool), 'https:': new https.Agent(pool) };
-  }
+  constructor(private readonly options: HttpClientOptions) {}
 
   async get(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Opened> {
     const first = parseDownloadUrl(url);
@@ -63,11 +62,30 @@ export class HttpClient {
   private send(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
     const client = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const request = client.request(url, { method: 'GET', agent: this.agents[url.protocol as 'http:' | 'https:'], headers, signal }, resolve);
+      const request = client.request(url, { method: 'GET', agent: this.agentFor(url), headers, signal }, resolve);
       request.setTimeout(this.options.idleTimeoutMs, () => request.destroy(new IdleTimeoutError(this.options.idleTimeoutMs)));
       request.on('error', reject);
       request.end();
     });
+  }
+
+  /**
+   * The host's pool, allowed as many sockets as the host's budget: a request waits for a pooled socket rather
+   * than open one beside a socket that is about to be given back (the budget's slot was already), which the
+   * provider would count as one connection more.
+   */
+  private agentFor(url: URL): http.Agent {
+    const host = bareHost(url).toLowerCase();
+    const name = `${url.protocol}//${host}`;
+    let agent = this.agents.get(name);
+    if (!agent) {
+      // `timeout` applies to idle pooled sockets (each request sets its own idle timeout while it runs)
+      const pool = { keepAlive: true, timeout: 4_000, lookup: checkedLookup(this.options.refuses) };
+      agent = url.protocol === 'https:' ? new https.Agent(pool) : new http.Agent(pool);
+      this.agents.set(name, agent);
+    }
+    agent.maxSockets = this.options.socketsPerHost?.(host) ?? Number.POSITIVE_INFINITY;
+    return agent;
   }
 
   /** Refuses an address written in the URL itself (a name is checked when it is resolved). */
@@ -77,8 +95,8 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    this.agents['http:'].destroy();
-    this.agents['https:'].destroy();
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
   }
 }
 
