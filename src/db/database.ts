@@ -133,14 +133,7 @@ async function openPostgres(settings: PostgresSettings): Promise<Database> {
       }
     },
     transaction: (work) => sql.withConnection((conn) => inTransaction(conn, work)),
-    copyFrom: async (target, data) => {
-      const client = await pool.connect();
-      try {
-        return await copyInto(client, target, data);
-      } finally {
-        client.release();
-      }
-    },
+    copyFrom: (target, data) => sql.withConnection((conn) => conn.copyFrom(target, data)),
   };
   return {
     kind: 'postgres',
