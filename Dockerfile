@@ -51,4 +51,5 @@ EXPOSE 4000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 4000) + '/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-CMD ["npx", "tsx", "--max-semi-space-size=32", "src/main.ts"]
+# the Node flags of package.json's config.node_flags, as `npm start` passes them
+CMD ["npx", "tsx", "--max-semi-space-size=32", "--heap-growing-percent=50", "src/main.ts"]

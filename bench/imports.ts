@@ -1,6 +1,6 @@
 /**
  * Import benchmark: generates a KLUG_CSV file of BENCH_EVENTS watch events over ~50,000 movies, uploads it to
- * the real server with startImport (a streamed multipart request) and follows importProgress over graphql-ws
+ * the real server with startImport (a multipart request sent by curl) and follows importProgress over graphql-ws
  * until it completes; measures events/s end to end and the process's RSS while it runs. Its peer is PostgreSQL's
  * own COPY of the same rows into the same "WatchEvent" table as it ships (indexes, constraints and foreign keys,
  * the media already there): the person's events are exported with COPY TO, deleted, the table vacuumed, and the
@@ -22,7 +22,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, openAsBlob, statSync } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -416,34 +416,40 @@ async function signUp(url: string, email: string): Promise<{ id: string; token: 
 }
 
 /**
- * Yoga refuses a request whose Content-Length exceeds its maxRequestBodySize, 25,000,000 bytes unless the
- * server says otherwise, before Klug's own upload limit is consulted; a chunked body carries no length.
- */
-const YOGA_DEFAULT_MAX_BODY = 25_000_000;
-
-/**
- * startImport as a GraphQL multipart request whose file part is `fs.openAsBlob`: undici streams a Blob's
- * content from disk while encoding the FormData, so the file is never read whole into memory. Files over
- * Yoga's default body limit are sent chunked (the FormData's encoding as a stream, without Content-Length).
+ * startImport as a GraphQL multipart request sent by curl, as a person scripting an import would: the client runs
+ * in its own process, so the RSS sampled here is the server's alone (undici's fetch in this process, streaming
+ * the file from a Blob, grew it by 70–100 MB of its own buffers).
  */
 async function startImport(url: string, token: string, path: string, name: string, source: string): Promise<string> {
-  const form = new FormData();
-  form.append('operations', JSON.stringify({ query: START_IMPORT, variables: { input: { source, files: [null] } } }));
-  form.append('map', JSON.stringify({ 0: ['variables.input.files.0'] }));
-  const blob = await openAsBlob(path);
-  form.append('0', blob, name);
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'x-graphql-yoga-csrf': '1' };
-  let payload: FormData | ReadableStream<Uint8Array> = form;
-  if (blob.size > YOGA_DEFAULT_MAX_BODY - 64 * 1024) {
-    const encoded = new Response(form); // lazily encoded: the Blob is read as the stream is pulled
-    headers['content-type'] = encoded.headers.get('content-type')!;
-    payload = encoded.body!;
+  const operations = JSON.stringify({ query: START_IMPORT, variables: { input: { source, files: [null] } } });
+  const child = spawn(
+    'curl',
+    [
+      '--silent', '--show-error', '--fail-with-body', url,
+      '-H', `authorization: Bearer ${token}`,
+      '-H', 'x-graphql-yoga-csrf: 1',
+      '--form-string', `operations=${operations}`,
+      '--form-string', `map=${JSON.stringify({ 0: ['variables.input.files.0'] })}`,
+      '-F', `0=@"${path}";filename="${name}"`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (data: Buffer) => (out += data));
+  child.stderr.on('data', (data: Buffer) => (err += data));
+  const [code] = (await once(child, 'close')) as [number | null];
+  let body: GraphQLResponse<{ startImport: { __typename: string; batch?: { id: string }; code?: string; message?: string } }> | undefined;
+  try {
+    body = JSON.parse(out);
+  } catch {
+    body = undefined;
   }
-  const response = await fetch(url, { method: 'POST', headers, body: payload, duplex: 'half' } as RequestInit);
-  const body = (await response.json()) as GraphQLResponse<{ startImport: { __typename: string; batch?: { id: string }; code?: string; message?: string } }>;
-  const result = body.data?.startImport;
-  if (!response.ok || !result || result.__typename !== 'StartImportSuccess' || !result.batch) {
-    throw new Error(`startImport refused (${response.status}): ${JSON.stringify(body).slice(0, 500)}${lastSqlError ? `\n  PostgreSQL said: ${lastSqlError}` : ''}`);
+  const result = body?.data?.startImport;
+  if (code !== 0 || !result || result.__typename !== 'StartImportSuccess' || !result.batch) {
+    throw new Error(
+      `startImport refused (curl exit ${code}${err ? `: ${err.trim()}` : ''}): ${out.slice(0, 500)}${lastSqlError ? `\n  PostgreSQL said: ${lastSqlError}` : ''}`,
+    );
   }
   return result.batch.id;
 }

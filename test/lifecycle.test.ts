@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { print } from 'graphql';
@@ -83,6 +84,14 @@ describe('health and readiness', () => {
 });
 
 describe('start-up', () => {
+  it('runs Node with the same flags in the container as npm start', () => {
+    const { config, scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))?.[1];
+    expect(config.node_flags).toContain('--heap-growing-percent=');
+    expect(scripts.start).toBe('tsx $npm_package_config_node_flags src/main.ts');
+    expect(JSON.parse(cmd!)).toEqual(['npx', 'tsx', ...config.node_flags.split(' '), 'src/main.ts']);
+  });
+
   it('exits 1 naming every invalid setting', async () => {
     const server = startServerProcess({ PORT: 'abc', KLUG_AUTH_MODE: 'sometimes' });
     const { code, output } = await server.exited;
