@@ -55,7 +55,7 @@ const number = (value: number | null | undefined, unit = '') =>
   value == null || Number.isNaN(value) ? '' : `${value >= 100 || Number.isInteger(value) ? Math.round(value).toLocaleString('en-US') : value.toFixed(value >= 10 ? 1 : 2)}${unit ? ` ${unit}` : ''}`;
 const rows = [
   ['bench', 'measure', 'Klug', 'peer', 'ratio', 'target', 'met'],
-  ...results.map((r) => [r.bench, r.measure, number(r.klug, r.unit), number(r.peer, r.peer == null ? '' : r.unit), r.ratio == null ? '' : `${r.ratio.toFixed(2)}×`, r.target, r.met ? 'yes' : 'NO']),
+  ...results.map((r) => [r.bench, r.measure, number(r.klug, r.unit), number(r.peer, r.peer == null ? '' : r.unit), r.ratio == null ? '' : `${r.ratio.toFixed(2)}×`, r.target, r.met === null ? '' : r.met ? 'yes' : 'NO']),
 ];
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
 const line = (row: string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;

@@ -94,7 +94,11 @@ try {
  */
 async function throughput(klug: Klug, url: string, sum: string): Promise<Row[]> {
   const unsyncedKlug = await startKlug({ KLUG_DOWNLOAD_CHUNKS: '16', KLUG_DOWNLOAD_FSYNC: 'false' });
-  const peers: [label: string, command: string, args: string[], output: string][] = [['curl (one stream)', 'curl', ['-sS', '-o', join(dir, 'curl.bin'), url], join(dir, 'curl.bin')]];
+  const peers: [label: string, command: string, args: string[], output: string][] = [
+    ['curl (one stream)', 'curl', ['-sS', '-o', join(dir, 'curl.bin'), url], join(dir, 'curl.bin')],
+    // no target: what Node's own streams reach on this machine, for scale
+    ['node pipeline (one stream)', process.execPath, ['bench/node-download.mjs', url, join(dir, 'node.bin')], join(dir, 'node.bin')],
+  ];
   if (aria2c) peers.unshift(['aria2c -x16 -s16', 'aria2c', aria2Args(url, 'aria.bin'), join(dir, 'aria.bin')]);
   const klugRuns: { seconds: number }[] = [];
   const unsyncedRuns: { seconds: number }[] = [];
@@ -110,6 +114,12 @@ async function throughput(klug: Klug, url: string, sum: string): Promise<Row[]> 
   const rows = [row(`${SIZE / MiB} MiB, 127.0.0.1: Klug 16 chunks (synced)`, SIZE, klugRun), row('  Klug 16 chunks, KLUG_DOWNLOAD_FSYNC=false', SIZE, unsynced)];
   for (const [i, [label, command]] of peers.entries()) {
     const run = medianRun(peerRuns[i]!);
+    if (command === process.execPath) {
+      rows.push(row(`  ${label}`, SIZE, run, unsynced, null, 'Klug (no sync) beside it, for scale'));
+      const rate = (seconds: number) => SIZE / MiB / seconds;
+      recordResult({ bench: 'downloads', measure: `${SIZE / MiB} MiB vs ${label}, no sync, median of ${ROUNDS}`, klug: rate(unsynced.seconds), peer: rate(run.seconds), unit: 'MiB/s', ratio: run.seconds / unsynced.seconds, target: 'for scale', met: null });
+      continue;
+    }
     const synced = medianRun(peerRuns[i]!.map((r) => ({ seconds: r.seconds + r.syncSeconds })));
     rows.push(row(`  ${label}`, SIZE, run, unsynced, 0.9, `Klug (no sync) ≥ 0.9× ${command}`));
     rows.push(row(`  ${label} + sync --data`, SIZE, synced, klugRun, 0.9, `Klug ≥ 0.9× ${command}, both synced`));

@@ -106,7 +106,8 @@ export interface BenchResult {
   /** what is compared with the target: 'ratio' (klug ÷ peer, or peer ÷ klug for times) or 'klug' itself */
   ratio?: number | null;
   target: string;
-  met: boolean;
+  /** null: a figure for scale, with no target */
+  met: boolean | null;
 }
 
 /** Appends a result as a JSON line to the file named by BENCH_RESULTS (bench/all.ts reads it); else does nothing. */
