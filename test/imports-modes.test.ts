@@ -164,6 +164,28 @@ describe('APPEND', () => {
     expect(batch).toMatchObject({ status: 'COMPLETED', insertedCount: 1, duplicateCount: 1 });
     expect(await history(person.token)).toHaveLength(1);
   });
+
+  it("gives an item its latest rated event's rating, whichever batch or row order brought it", async () => {
+    const person = await server.newPerson();
+    const userId = await userIdOf(server, person.email);
+    const ratingOf = async (title: string) => {
+      const media = await server.app.db.prisma.media.findFirstOrThrow({ where: { userId, title } });
+      return [media.rating, media.ratedAt?.toISOString()];
+    };
+    // the newer viewing comes first in the file; the unrated newest viewing does not count
+    await importAndWait(server, person.token, [klugCsv('a.csv', 'Heat,2024-01-01,1995,4,,', 'Heat,2022-01-01,1995,2,,', 'Heat,2024-06-01,1995,,,')], {
+      source: 'KLUG_CSV',
+    });
+    expect(await ratingOf('Heat')).toEqual([4, '2024-01-01T00:00:00.000Z']);
+    // an older rated viewing imported later leaves the rating be
+    await importAndWait(server, person.token, [klugCsv('b.csv', 'Heat,2023-01-01,1995,1,,')], { source: 'KLUG_CSV' });
+    expect(await ratingOf('Heat')).toEqual([4, '2024-01-01T00:00:00.000Z']);
+    // a newer one moves it, also beside a row already there (the batch then writes by ON CONFLICT)
+    await importAndWait(server, person.token, [klugCsv('c.csv', 'Heat,2025-01-01,1995,5,,', 'Heat,2023-01-01,1995,3,,')], { source: 'KLUG_CSV' });
+    expect(await ratingOf('Heat')).toEqual([5, '2025-01-01T00:00:00.000Z']);
+    await importAndWait(server, person.token, [klugCsv('d.csv', 'Heat,2025-06-01,1995,3.5,,')], { source: 'KLUG_CSV' });
+    expect(await ratingOf('Heat')).toEqual([3.5, '2025-06-01T00:00:00.000Z']);
+  });
 });
 
 describe('UPSERT', () => {
