@@ -12,10 +12,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchResult } from './support.js';
-import { loadLine } from './support.js';
+import { loadLine, SERVER_NODE_FLAGS } from './support.js';
 
-/** as `npm start` runs Node (package.json's config.node_flags): the benches run the server in their own process */
-const SERVER_NODE_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { config: { node_flags: string } }).config.node_flags.split(' ');
 
 const BENCHES = ['auth', 'imports', 'library', 'subscriptions', 'runs', 'artwork', 'enrichment', 'janitor', 'iptv', 'downloads'];
 const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);

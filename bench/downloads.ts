@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { spawnScript, type Spawned } from '../test/support/process.js';
-import { gql, recordResult, SIGN_UP } from './support.js';
+import { gql, recordResult, SERVER_NODE_FLAGS, SIGN_UP } from './support.js';
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_SIZE_MB ?? 1024) * MiB;
@@ -282,7 +282,7 @@ async function startKlug(env: Record<string, string>): Promise<Klug> {
     KLUG_SECRET_KEY: 'bench-secret-key-of-at-least-32-characters',
     DATABASE_URL: '',
     ...env,
-  });
+  }, SERVER_NODE_FLAGS);
   children.push(server.child);
   const line = await server.waitFor(/Klug is serving GraphQL/);
   const url = (JSON.parse(line) as { url: string }).url;

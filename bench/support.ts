@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pg from 'pg';
+
+/** The Node flags `npm start` runs the server with (package.json's config.node_flags): a bench's server runs with them too. */
+export const SERVER_NODE_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { config: { node_flags: string } }).config.node_flags.split(' ');
 
 /** What both benchmarks share: the admin connection, a fresh database's name and URL, GraphQL over HTTP. */
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';

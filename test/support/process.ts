@@ -14,8 +14,8 @@ export interface Spawned {
 }
 
 /** Runs a TypeScript entry point of ours as its own process, as `npm start` would. */
-export function spawnScript(script: string, env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+export function spawnScript(script: string, env: Record<string, string>, nodeFlags: string[] = []): Spawned {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
