@@ -19,6 +19,7 @@
  *   BENCH_EXPLAIN=1     also print EXPLAIN (ANALYZE, BUFFERS) of the statements of chunk 1 and of the middle chunk
  *                       of the big import (if reached), each in a transaction that is rolled back, and of its last
  *                       media match, as it was and after ANALYZE "Media" (rolled back too)
+ *   BENCH_RECORD        which rows go to `npm run bench`'s table: rate, memory, letterboxd (default all three)
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -914,32 +915,39 @@ async function main() {
   }
 
   // ── for `npm run bench` (bench/all.ts): one line each ───────────────────────────────────────────────
-  recordResult({
-    bench: 'imports',
-    measure: `KLUG_CSV, ${int(file.events)} events, upload → COMPLETED, vs COPY into "WatchEvent"`,
-    klug: rate,
-    peer: peer?.rate ?? null,
-    unit: 'events/s',
-    ratio: peer ? rate / peer.rate : null,
-    target: `≥ ${TARGETS.ratioToCopy}×`,
-    met: finished && !!peer && rate / peer.rate >= TARGETS.ratioToCopy,
-  });
-  recordResult({
-    bench: 'imports',
-    measure: `RSS growth during the ${int(file.events)}-event import`,
-    klug: growth / 1024 / 1024,
-    unit: 'MB',
-    target: `< ${TARGETS.rssGrowthMb} MB`,
-    met: finished && growth < TARGETS.rssGrowthMb * 1024 * 1024,
-  });
-  recordResult({
-    bench: 'imports',
-    measure: `Letterboxd, ${int(LETTERBOXD_FILMS)} films, end to end, median of ${LETTERBOXD_RUNS}`,
-    klug: lbMedian,
-    unit: 'ms',
-    target: `< ${TARGETS.letterboxdMs} ms`,
-    met: lbMedian < TARGETS.letterboxdMs,
-  });
+  const record = new Set((process.env.BENCH_RECORD ?? 'rate,memory,letterboxd').split(','));
+  if (record.has('rate')) {
+    recordResult({
+      bench: 'imports',
+      measure: `KLUG_CSV, ${int(file.events)} events, upload → COMPLETED, vs COPY into "WatchEvent"`,
+      klug: rate,
+      peer: peer?.rate ?? null,
+      unit: 'events/s',
+      ratio: peer ? rate / peer.rate : null,
+      target: `≥ ${TARGETS.ratioToCopy}×`,
+      met: finished && !!peer && rate / peer.rate >= TARGETS.ratioToCopy,
+    });
+  }
+  if (record.has('memory')) {
+    recordResult({
+      bench: 'imports',
+      measure: `RSS growth during the ${int(file.events)}-event import`,
+      klug: growth / 1024 / 1024,
+      unit: 'MB',
+      target: `< ${TARGETS.rssGrowthMb} MB`,
+      met: finished && growth < TARGETS.rssGrowthMb * 1024 * 1024,
+    });
+  }
+  if (record.has('letterboxd')) {
+    recordResult({
+      bench: 'imports',
+      measure: `Letterboxd, ${int(LETTERBOXD_FILMS)} films, end to end, median of ${LETTERBOXD_RUNS}`,
+      klug: lbMedian,
+      unit: 'ms',
+      target: `< ${TARGETS.letterboxdMs} ms`,
+      met: lbMedian < TARGETS.letterboxdMs,
+    });
+  }
 
   // ── summary ────────────────────────────────────────────────────────────────────────────────────────────
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
