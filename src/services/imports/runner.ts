@@ -138,16 +138,14 @@ export async function runImport(deps: RunnerDeps, batchId: string, run: ImportPr
       done.items = items;
       chunk = newChunk();
       const before = writing;
-      if (overlap) {
-        // chunks are prepared in order: this one starts once the one before it is prepared (not yet written)
-        const prepared = preparing.then(() => prepare(done));
+      // overlapping, chunks are prepared in order: this one starts once the one before it is prepared (not yet
+      // written); otherwise it is prepared once the one before it is written
+      const prepared = overlap ? preparing.then(() => prepare(done)) : null;
+      if (prepared) {
         preparing = prepared;
         prepared.catch(() => undefined); // awaited by the write below
-        writing = before.then(async () => write(done, await prepared));
-      } else {
-        await before;
-        writing = (async () => write(done, await prepare(done)))();
       }
+      writing = before.then(async () => write(done, await (prepared ?? prepare(done))));
       writing.catch(() => undefined); // awaited at the next hand-over or at the end
       await before;
     };
